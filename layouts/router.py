@@ -1,0 +1,46 @@
+"""Which page a path shows. The HTTP layer answers 404 before a bad path reaches here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from dash import html
+from dash.development.base_component import Component
+
+from layouts.screen_page import screen_page
+from layouts.wall_page import wall_page
+from wall.tiles.base import TileContext, TileType
+
+SCREEN_PATH = re.compile(r"^/wall/screen/(\d{1,3})/?$")
+WALL_PATH = re.compile(r"^/(wall/?)?$")
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Everything a page needs to draw itself."""
+
+    ctx: TileContext
+    types: Mapping[str, TileType]
+
+    def screen_number(self, path: str) -> int | None:
+        """The screen a path asks for, or None when the path is no screen of this wall."""
+        match = SCREEN_PATH.match(path)
+        if not match:
+            return None
+        number = int(match.group(1))
+        return number if 1 <= number <= self.ctx.config.wall.screen_count else None
+
+    def is_page(self, path: str) -> bool:
+        return bool(WALL_PATH.match(path)) or self.screen_number(path) is not None
+
+
+def render(pages: Pages, path: str | None) -> Component:
+    path = path or "/wall"
+    number = pages.screen_number(path)
+    if number is not None:
+        return screen_page(pages.ctx, pages.types, number)
+    if WALL_PATH.match(path):
+        return wall_page(pages.ctx, pages.types)
+    return html.Div(html.H1("404"), className="cw-404")

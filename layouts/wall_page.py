@@ -1,0 +1,57 @@
+"""``/wall``: every screen of the wall, scaled to the browser window, aspect kept.
+
+Sizes inside the wall are in "native pixels" (``--u``, one pixel of a physical
+screen), so a tile's text is as large on the scaled overview as the hall's
+screens make it, proportionally, and never grows with a tile's span.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dash import html
+from dash.development.base_component import Component
+
+from layouts.tile_frame import tile_frame
+from wall.geometry import percent_box, screen_rect
+from wall.html_attrs import attrs
+from wall.tiles.base import TileContext, TileType
+
+
+def wall_style(ctx: TileContext) -> dict[str, str]:
+    wall = ctx.config.wall
+    return {
+        "--cols": str(wall.columns),
+        "--rows": str(wall.rows),
+        "--screen-h": str(wall.screen.height),
+        "--aspect": f"{wall.columns * wall.screen.width} / {wall.rows * wall.screen.height}",
+    }
+
+
+def screen_outlines(ctx: TileContext) -> list[Component]:
+    """The physical screens' edges (bezels) over the tiles, numbered 1..N row-major."""
+    wall = ctx.config.wall
+    return [
+        html.Div(
+            html.Span(ctx.translate("screen.label", n=n), className="cw-screen__label"),
+            className="cw-screen",
+            style=percent_box(screen_rect(wall, n), wall),
+            **attrs(data_screen=str(n)),
+        )
+        for n in range(1, wall.screen_count + 1)
+    ]
+
+
+def wall_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
+    wall = ctx.config.wall
+    tiles = [tile_frame(tile, ctx, types) for tile in ctx.config.tiles]
+    width, height = wall.columns * wall.screen.width, wall.rows * wall.screen.height
+    return html.Div(
+        html.Div(
+            [*tiles, *screen_outlines(ctx)],
+            id="wall",
+            className="cw-wall",
+            style={**wall_style(ctx), "--ratio": f"{width / height:.6f}"},
+        ),
+        className="cw-stage cw-stage--wall",
+    )

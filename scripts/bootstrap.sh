@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Set up what citywall needs on a fresh Debian machine, then the project's venv.
+#   scripts/bootstrap.sh demo   what `make demo` needs
+#   scripts/bootstrap.sh test   that, plus what the test suite needs (browser, driver, fonts)
+# As root, missing system packages are installed with apt-get; otherwise it says
+# exactly what to install and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-test}
+VENV=${VENV:-.venv}
+
+# "how to tell it is there" -> Debian package
+declare -a checks=(
+  "python3 -c 'import sys; assert sys.version_info >= (3, 11)'|python3"
+  "python3 -c 'import venv, ensurepip'|python3-venv"
+)
+if [[ $profile == test ]]; then
+  checks+=(
+    "command -v chromium|chromium"
+    "command -v chromedriver|chromium-driver"
+    "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
+  )
+fi
+
+missing=()
+for entry in "${checks[@]}"; do
+  test_cmd=${entry%|*}
+  package=${entry##*|}
+  if ! bash -c "$test_cmd" >/dev/null 2>&1; then missing+=("$package"); fi
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" fontconfig >/dev/null
+  else
+    echo "bootstrap: missing system packages: ${missing[*]}" >&2
+    echo "  install them with: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# The venv is rebuilt when pyproject.toml changes.
+stamp="$VENV/.citywall-installed"
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  [[ -x $VENV/bin/python ]] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+  echo "$want" > "$stamp"
+fi

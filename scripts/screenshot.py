@@ -1,0 +1,88 @@
+"""Take a PNG of the wall as headless Chromium renders it (for docs/).
+
+python scripts/screenshot.py docs/wall.png [--path /wall] [--size 1920x540]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--path", default="/wall")
+    parser.add_argument("--size", default="1920x540")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium") or sys.exit("chromium not found")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "citywall"), "serve", "--port", str(port)],
+        cwd=ROOT,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz")
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run(
+                [
+                    chromium,
+                    *FLAGS,
+                    f"--user-data-dir={profile}",
+                    f"--window-size={args.size.replace('x', ',')}",
+                    "--virtual-time-budget=4000",
+                    f"--screenshot={args.out.resolve()}",
+                    f"http://127.0.0.1:{port}{args.path}",
+                ],
+                check=True,
+                capture_output=True,
+            )
+        print(f"wrote {args.out}")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Fixtures shared by all suites."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import RunningWall, free_port, start_wall
+
+
+@pytest.fixture
+def wall_server(tmp_path: Path) -> Iterator[Callable[..., RunningWall]]:
+    """Start ``citywall serve`` on a free port with a given config; stopped after the test."""
+    started: list[RunningWall] = []
+
+    def start(config: Path | None = None, command: str = "serve") -> RunningWall:
+        port = free_port()
+        args = [command, "--port", str(port)]
+        if config is not None:
+            args += ["--config", str(config)]
+        wall = start_wall(args, tmp_path / f"citywall-{port}.log", port)
+        started.append(wall)
+        return wall
+
+    yield start
+    for wall in started:
+        wall.stop()
+
+
+@pytest.fixture(scope="session")
+def shipped_wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningWall]:
+    """The shipped wall_config.yaml, served once for the whole session."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("shipped") / "citywall.log"
+    wall = start_wall(["serve", "--port", str(port)], log, port)
+    yield wall
+    wall.stop()

@@ -1,0 +1,76 @@
+"""Shared by the test suites: real processes on free ports, stopped by their PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_CONFIG = ROOT / "wall_config.yaml"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def citywall_command() -> str:
+    """The installed console command, next to the interpreter running the tests."""
+    exe = Path(sys.executable).parent / "citywall"
+    if not exe.exists():
+        raise RuntimeError(f"{exe} not found: install the project (make test does) before testing")
+    return str(exe)
+
+
+@dataclass
+class RunningWall:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+def start_wall(args: list[str], log: Path, port: int, timeout: float = 60.0) -> RunningWall:
+    """Run ``citywall <args>`` and wait until it answers /healthz."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [citywall_command(), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            start_new_session=True,  # its own process group, so stop() reaches every child
+        )
+    wall = RunningWall(url=f"http://127.0.0.1:{port}", process=process, log=log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"citywall exited with {process.returncode}:\n{wall.output()}")
+        try:
+            if requests.get(f"{wall.url}/healthz", timeout=1).status_code == 200:
+                return wall
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    wall.stop()
+    raise RuntimeError(f"citywall did not answer within {timeout} s:\n{wall.output()}")

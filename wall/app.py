@@ -1,0 +1,66 @@
+"""Build the Dash app for a validated config. No globals: everything is passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from dash import Dash, Input, Output, dcc, html
+from dash.development.base_component import Component
+from flask import Flask, Response, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
+
+from layouts import Pages, render
+from layouts.not_found import not_found_html
+from wall.config.models import WallConfigBase
+from wall.i18n import Translator
+from wall.paths import ASSETS_DIR
+from wall.tiles.base import TileContext, TileType
+from wall.tiles.registry import tile_types
+
+
+def create_app(config: WallConfigBase, types: Mapping[str, TileType] | None = None) -> Dash:
+    types = dict(types if types is not None else tile_types())
+    translate = Translator(config.wall.locale)
+    pages = Pages(ctx=TileContext(config=config, translate=translate), types=types)
+    app = Dash(
+        __name__,
+        assets_folder=str(ASSETS_DIR),
+        title=config.wall.title,
+        update_title="",  # no "Updating..." flicker in the tab of an unattended screen
+        suppress_callback_exceptions=True,  # tiles are rendered by the router, not at start
+        serve_locally=True,  # a hall has no internet: never a CDN
+    )
+    app.layout = html.Div(
+        [dcc.Location(id="url", refresh=False), html.Div(id="page", className="cw-page")],
+        lang=translate.locale,
+    )
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"))
+    def _route(pathname: str | None) -> Component:
+        return render(pages, pathname)
+
+    for tile_type in types.values():
+        if tile_type.register_callbacks is not None:
+            tile_type.register_callbacks(app)
+    _install_http_routes(app.server, pages)
+    return app
+
+
+def _install_http_routes(server: Flask, pages: Pages) -> None:
+    wall = pages.ctx.config.wall
+
+    @server.route("/healthz")
+    def _healthz() -> Response:
+        return jsonify(status="ok")
+
+    @server.before_request
+    def _unknown_paths_get_404() -> ResponseReturnValue | None:
+        path = request.path
+        if path.startswith(("/_", "/assets/")) or path == "/healthz":
+            return None  # Dash's own endpoints and static files
+        if path == "/":
+            return redirect("/wall")
+        if pages.is_page(path):
+            return None
+        html_text = not_found_html(path, pages.ctx.translate, wall.screen_count, wall.title)
+        return html_text, 404

@@ -1,0 +1,162 @@
+"""The ``citywall`` command: serve, demo, check-config, config-schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from wall.config import ConfigError, WallConfig, load_config
+from wall.config.models import config_model
+from wall.paths import default_config_path
+from wall.tiles.registry import tile_types
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="citywall", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the wall")
+    _add_config_arg(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    serve.add_argument(
+        "--validate-config", action="store_true", help="only validate the config; exit 0 or 1"
+    )
+    serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser("demo", help="start the whole wall with its embedded defaults")
+    _add_config_arg(demo)
+    demo.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    demo.add_argument(
+        "--port", type=int, default=8050, help="port; a free one if taken (default 8050)"
+    )
+    demo.set_defaults(handler=_demo)
+
+    check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
+    check.add_argument("path", type=Path, help="the config file")
+    check.set_defaults(handler=_check_config)
+
+    schema = commands.add_parser("config-schema", help="print the config's JSON Schema")
+    schema.add_argument(
+        "--markdown", action="store_true", help="print the config reference in Markdown instead"
+    )
+    schema.set_defaults(handler=_config_schema)
+    return parser
+
+
+def _add_config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default ./wall_config.yaml, else the shipped one)",
+    )
+
+
+def _load_or_report(path: Path) -> WallConfig | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            print(issue, file=sys.stderr)
+        print(f"{path}: {len(exc.issues)} problem(s); the wall was not started", file=sys.stderr)
+        return None
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    config = _load_or_report(args.path)
+    if config is None:
+        return 1
+    print(
+        f"{args.path}: OK ({len(config.tiles)} tiles on {config.wall.screen_count} screens, "
+        f"{len(config.cameras.items)} cameras)"
+    )
+    return 0
+
+
+def _config_schema(args: argparse.Namespace) -> int:
+    model = config_model(tile_types())
+    if args.markdown:
+        from wall.config.reference import markdown_reference
+
+        print(markdown_reference(model), end="")
+    else:
+        print(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    path = args.config or default_config_path()
+    config = _load_or_report(path)
+    if config is None:
+        return 1
+    if args.validate_config:
+        print(f"{path}: OK")
+        return 0
+    _run(config, args.host, args.port, banner=f"citywall serving {path}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    path = args.config or default_config_path()
+    config = _load_or_report(path)
+    if config is None:
+        return 1
+    port = args.port if _port_free(args.host, args.port) else _free_port(args.host)
+    _run(config, args.host, port, banner="citywall demo")
+    return 0
+
+
+def _run(config: WallConfig, host: str, port: int, banner: str) -> None:
+    from waitress import serve
+
+    from wall.app import create_app
+
+    app = create_app(config)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    base = f"http://{shown}:{port}"
+    count = config.wall.screen_count
+    print(
+        f"{banner}\n"
+        f"  wall:    {base}/wall\n"
+        f"  screens: {base}/wall/screen/1 … {base}/wall/screen/{count}\n"
+        f"  login:   none needed yet (sign-in comes with the operators' console)\n"
+        f"Press Ctrl+C to stop.",
+        flush=True,
+    )
+    serve(app.server, host=host, port=port, threads=8, ident="citywall", _quiet=True)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The wall's declarative config: load, validate, report every problem with its line."""
+
+from wall.config.issues import ConfigError, ConfigIssue
+from wall.config.loader import load_config, parse_config
+from wall.config.models import Camera, MapSpec, WallConfig, WallSpec, config_model
+
+__all__ = [
+    "Camera",
+    "ConfigError",
+    "ConfigIssue",
+    "MapSpec",
+    "WallConfig",
+    "WallSpec",
+    "config_model",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,124 @@
+"""Checks that span several parts of the config. Each problem carries its own path."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from wall.config.issues import Loc
+
+if TYPE_CHECKING:
+    from wall.config.models import WallConfigBase
+
+Problem = tuple[Loc, str]
+
+
+def cross_check(config: WallConfigBase) -> list[Problem]:
+    return [
+        *_tile_ids_unique(config),
+        *_tiles_inside_wall(config),
+        *_tiles_do_not_overlap(config),
+        *_camera_ids_unique(config),
+        *_cameras_inside_map(config),
+        *_camera_refs_known(config),
+    ]
+
+
+def _duplicates(ids: list[str], prefix: Loc, what: str) -> list[Problem]:
+    """One problem per repeated id, pointing back at its first use."""
+    first: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, item_id in enumerate(ids):
+        if item_id in first:
+            where = " -> ".join(str(p) for p in (*prefix, first[item_id]))
+            problems.append(
+                ((*prefix, index, "id"), f"duplicate {what} {item_id!r} (first at {where})")
+            )
+        else:
+            first[item_id] = index
+    return problems
+
+
+def _tile_ids_unique(config: WallConfigBase) -> list[Problem]:
+    return _duplicates([tile.id for tile in config.tiles], ("tiles",), "tile id")
+
+
+def _tiles_inside_wall(config: WallConfigBase) -> list[Problem]:
+    columns, rows = config.wall.columns, config.wall.rows
+    problems: list[Problem] = []
+    for index, tile in enumerate(config.tiles):
+        if tile.x + tile.w > columns:
+            problems.append(
+                (
+                    ("tiles", index, "x" if tile.x >= columns else "w"),
+                    f"tile {tile.id!r} spans columns {tile.x}..{tile.x + tile.w - 1} "
+                    f"but the wall has columns 0..{columns - 1}",
+                )
+            )
+        if tile.y + tile.h > rows:
+            problems.append(
+                (
+                    ("tiles", index, "y" if tile.y >= rows else "h"),
+                    f"tile {tile.id!r} spans rows {tile.y}..{tile.y + tile.h - 1} "
+                    f"but the wall has rows 0..{rows - 1}",
+                )
+            )
+    return problems
+
+
+def _tiles_do_not_overlap(config: WallConfigBase) -> list[Problem]:
+    owner: dict[tuple[int, int], int] = {}
+    problems: list[Problem] = []
+    columns = config.wall.columns
+    for index, tile in enumerate(config.tiles):
+        clashes: dict[int, list[int]] = {}
+        for cx in range(tile.x, tile.x + tile.w):
+            for cy in range(tile.y, tile.y + tile.h):
+                if (cx, cy) in owner:
+                    clashes.setdefault(owner[(cx, cy)], []).append(cy * columns + cx + 1)
+                else:
+                    owner[(cx, cy)] = index
+        for other, screens in clashes.items():
+            other_id = config.tiles[other].id
+            listed = ", ".join(str(s) for s in sorted(screens))
+            problems.append(
+                (
+                    ("tiles", index),
+                    f"tile {tile.id!r} overlaps tile {other_id!r} (tiles -> {other}) "
+                    f"on screen {listed}",
+                )
+            )
+    return problems
+
+
+def _camera_ids_unique(config: WallConfigBase) -> list[Problem]:
+    ids = [camera.id for camera in config.cameras.items]
+    return _duplicates(ids, ("cameras", "items"), "camera id")
+
+
+def _cameras_inside_map(config: WallConfigBase) -> list[Problem]:
+    (south, west), (north, east) = config.map.bounds
+    return [
+        (
+            ("cameras", "items", index, "lat"),
+            f"camera {camera.id!r} at ({camera.lat}, {camera.lon}) lies outside the map bounds "
+            f"[[{south}, {west}], [{north}, {east}]]",
+        )
+        for index, camera in enumerate(config.cameras.items)
+        if not config.map.contains(camera.lat, camera.lon)
+    ]
+
+
+def _camera_refs_known(config: WallConfigBase) -> list[Problem]:
+    known = config.camera_ids()
+    problems: list[Problem] = []
+    for name, members in config.cameras.groups.items():
+        for position, camera_id in enumerate(members):
+            if camera_id not in known:
+                problems.append(
+                    (("cameras", "groups", name, position), f"unknown camera {camera_id!r}")
+                )
+    for index, tile in enumerate(config.tiles):
+        for loc, camera_id in tile.camera_refs():
+            if camera_id not in known:
+                problems.append((("tiles", index, *loc), f"unknown camera {camera_id!r}"))
+    return problems

@@ -1,0 +1,210 @@
+"""The wall config: pydantic v2 models, every key described, unknown keys refused.
+
+The ``tiles`` list is a discriminated union on ``type`` built from the tile-type
+registry, so a new tile type extends the schema without touching this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, create_model, field_validator, model_validator
+
+from wall.config.base import StrictModel
+from wall.config.issues import CrossCheckError, Loc
+from wall.tiles.base import TileConfig, TileType
+
+CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+# The schemes a camera URL may use. The video relay registers a source for each.
+CAMERA_URL_SCHEMES = ("rtsp", "rtsps", "file", "sim")
+Locale = Literal["zh-CN", "en"]
+
+
+class ScreenSize(StrictModel):
+    """Native resolution of one physical screen of the wall."""
+
+    width: int = Field(default=1920, ge=320, le=7680, description="Screen width in pixels.")
+    height: int = Field(default=1080, ge=240, le=4320, description="Screen height in pixels.")
+
+
+class WallSpec(StrictModel):
+    """The physical wall: a grid of identical screens."""
+
+    title: str = Field(description="Name of the command hall, shown in the browser tab.")
+    columns: int = Field(default=6, ge=1, le=16, description="Screens per row.")
+    rows: int = Field(default=3, ge=1, le=16, description="Rows of screens.")
+    screen: ScreenSize = Field(default_factory=ScreenSize, description="Size of one screen.")
+    locale: Locale = Field(default="zh-CN", description="Language of labels: zh-CN or en.")
+    timezone: str = Field(
+        default="Asia/Shanghai", description="IANA time zone of the hall (clocks, day boundaries)."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from exc
+        return value
+
+    @property
+    def screen_count(self) -> int:
+        return self.columns * self.rows
+
+
+def _camera_url(value: str) -> str:
+    scheme, sep, rest = value.partition("://")
+    if not sep or not rest:
+        raise ValueError(f"not a URL: {value!r}")
+    if scheme not in CAMERA_URL_SCHEMES:
+        raise ValueError(f"unsupported scheme {scheme!r} (valid: {', '.join(CAMERA_URL_SCHEMES)})")
+    return value
+
+
+class Camera(StrictModel):
+    """One street camera: where it is, who manages it, and how to pull its two streams."""
+
+    id: str = Field(pattern=CAMERA_ID_PATTERN, description="Unique camera id, e.g. XY-0001.")
+    name: str = Field(
+        min_length=1, description="Road or intersection, in Chinese (e.g. 文星路与洞庭大道交叉口)."
+    )
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS-84 degrees.")
+    lon: float = Field(ge=-180, le=180, description="Longitude, WGS-84 degrees.")
+    grid: str = Field(
+        min_length=1, description="Management grid code (单元网格) the camera covers."
+    )
+    main: str = Field(
+        description="Main-stream URL (rtsp://, file:// or sim://), for one-camera views."
+    )
+    sub: str = Field(description="Sub-stream URL, for multi-camera views.")
+    tags: list[str] = Field(
+        default_factory=list, description="Labels such as 重点路口 for search and tours."
+    )
+
+    @field_validator("main", "sub")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        return _camera_url(value)
+
+
+class CamerasConfig(StrictModel):
+    """The camera inventory: a CSV file, plus cameras written inline, plus named groups."""
+
+    inventory: str | None = Field(
+        default=None,
+        description="CSV file of cameras, relative to this config file. Columns: "
+        "id,name,lat,lon,grid,main,sub,tags (tags separated by |).",
+    )
+    items: list[Camera] = Field(
+        default_factory=list, description="Cameras (the inventory's rows come first, then these)."
+    )
+    groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Named lists of camera ids, e.g. 重点路口, for tiles and tours.",
+    )
+
+
+class MapSpec(StrictModel):
+    """The county seat's e-map: view, bounds and basemap."""
+
+    center: tuple[float, float] = Field(description="Initial centre as [lat, lon].")
+    zoom: int = Field(default=14, ge=1, le=20, description="Initial zoom level.")
+    bounds: tuple[tuple[float, float], tuple[float, float]] = Field(
+        description="Area served, [[south, west], [north, east]]; every camera must lie inside."
+    )
+    tiles: str | None = Field(
+        default=None,
+        description="Basemap tile URL template ({z}/{x}/{y}); "
+        "omit for the built-in offline basemap.",
+    )
+    attribution: str = Field(default="", description="Attribution text for the basemap.")
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> MapSpec:
+        (south, west), (north, east) = self.bounds
+        if not (south < north and west < east):
+            raise ValueError(
+                "bounds must be [[south, west], [north, east]] with south < north and west < east"
+            )
+        if not self.contains(*self.center):
+            raise ValueError(f"center {list(self.center)} lies outside bounds")
+        return self
+
+    def contains(self, lat: float, lon: float) -> bool:
+        (south, west), (north, east) = self.bounds
+        return south <= lat <= north and west <= lon <= east
+
+
+class RedisSpec(StrictModel):
+    """Where the live data lives."""
+
+    url: str | None = Field(
+        default=None,
+        description="redis:// URL; omit (or leave ${REDIS_URL:-} empty) "
+        "and the demo starts a private server.",
+    )
+    prefix: str = Field(default="citywall:", description="Key prefix for every stream and key.")
+
+    @field_validator("url")
+    @classmethod
+    def _empty_means_embedded(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class WallConfigBase(StrictModel):
+    """The whole wall_config.yaml. ``tiles`` is typed per installation by ``config_model()``."""
+
+    version: Literal[1] = Field(default=1, description="Config format version.")
+    wall: WallSpec = Field(description="The physical wall.")
+    tiles: Sequence[TileConfig] = Field(description="What each part of the wall shows.")
+    cameras: CamerasConfig = Field(
+        default_factory=CamerasConfig, description="The camera inventory."
+    )
+    map: MapSpec = Field(description="The e-map.")
+    redis: RedisSpec = Field(default_factory=RedisSpec, description="Live data store.")
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> WallConfigBase:
+        from wall.config.cross_checks import cross_check  # kept apart: long, and pure
+
+        problems = cross_check(self)
+        if problems:
+            raise CrossCheckError(problems)
+        return self
+
+    def camera_ids(self) -> set[str]:
+        return {camera.id for camera in self.cameras.items}
+
+
+# mypy sees every concrete config as WallConfigBase; the runtime class adds the union.
+WallConfig = WallConfigBase
+
+
+def config_model(tile_types: Mapping[str, TileType]) -> type[WallConfigBase]:
+    """The WallConfig model whose ``tiles`` accept exactly the given tile types."""
+    return _config_model(tuple(tile_types.values()))
+
+
+@cache
+def _config_model(types: tuple[TileType, ...]) -> type[WallConfigBase]:
+    models: tuple[Any, ...] = tuple(t.model for t in types)
+    tile_union: Any = (
+        Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 (runtime tuple)
+        if len(models) > 1
+        else models[0]
+    )
+    field: Any = (list[tile_union], Field(description="What each part of the wall shows."))
+    model: type[WallConfigBase] = create_model(
+        "WallConfig", __base__=WallConfigBase, __module__=__name__, tiles=field
+    )
+    return model
+
+
+def camera_loc(index: int) -> Loc:
+    return ("cameras", "items", index)
