@@ -18,17 +18,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
 
 
 def free_port() -> int:
@@ -68,7 +60,7 @@ def main() -> None:
             subprocess.run(
                 [
                     chromium,
-                    *FLAGS,
+                    *CHROMIUM_FLAGS,
                     f"--user-data-dir={profile}",
                     f"--window-size={args.size.replace('x', ',')}",
                     "--virtual-time-budget=4000",

@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=int, default=8050, help="port; a free one if taken (default 8050)"
     )
-    demo.set_defaults(handler=_demo)
+    demo.set_defaults(handler=_serve, validate_config=False)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -107,18 +107,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if args.validate_config:
         print(f"{path}: OK")
-        return 0
-    _run(config, args.host, args.port, banner=f"citywall serving {path}")
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    path = args.config or default_config_path()
-    config = _load_or_report(path)
-    if config is None:
-        return 1
-    port = args.port if _port_free(args.host, args.port) else _free_port(args.host)
-    _run(config, args.host, port, banner="citywall demo")
+    elif args.command == "demo":
+        port = args.port if _port_free(args.host, args.port) else _free_port(args.host)
+        _run(config, args.host, port, banner="citywall demo")
+    else:
+        _run(config, args.host, args.port, banner=f"citywall serving {path}")
     return 0
 
 
