@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from wall.config.issues import ConfigIssue, CrossCheckError, Loc, format_loc
+from wall.config.issues import ConfigIssue, CrossCheckError, Loc
 from wall.config.source_map import SourceMap
 
 
@@ -114,6 +114,3 @@ def _union_tags(schema: dict[str, Any], loc: Loc) -> list[str]:
         if "$ref" in node:
             node = _resolve(schema, node, None)
     return sorted(node.get("discriminator", {}).get("mapping", {}))
-
-
-__all__ = ["format_loc", "issues_from_validation", "keys_at", "real_loc"]

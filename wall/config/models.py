@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, create_model, field_validator, model_validator
 
 from wall.config.base import StrictModel
-from wall.config.issues import CrossCheckError, Loc
+from wall.config.issues import CrossCheckError
 from wall.tiles.base import TileConfig, TileType
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -204,7 +204,3 @@ def _config_model(types: tuple[TileType, ...]) -> type[WallConfigBase]:
         "WallConfig", __base__=WallConfigBase, __module__=__name__, tiles=field
     )
     return model
-
-
-def camera_loc(index: int) -> Loc:
-    return ("cameras", "items", index)
