@@ -18,6 +18,7 @@ if [[ $profile == test ]]; then
   checks+=(
     "command -v chromium|chromium"
     "command -v chromedriver|chromium-driver"
+    "command -v redis-server|redis-server"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
   )
 fi
