@@ -7,15 +7,15 @@ was acknowledged; that is the setting the data plane documents for production to
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+
+from wall.localhost import free_port, stop_process
 
 DEFAULT_START_TIMEOUT = 10.0
 
@@ -32,13 +32,6 @@ def find_redis_server() -> str:
             "or set REDIS_URL to a running server"
         )
     return found
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _answers_ping(port: int) -> bool:
@@ -58,7 +51,7 @@ class EmbeddedRedis:
     """
 
     def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self._own_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="citywall-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -103,14 +96,8 @@ class EmbeddedRedis:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server by its PID (SIGTERM: it flushes the append-only file first)."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=timeout)
+        if process is not None:
+            stop_process(process, timeout)
 
     def close(self) -> None:
         self.stop()

@@ -6,10 +6,7 @@ python scripts/screenshot.py docs/wall.png [--path /wall] [--size 1920x540]
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,13 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from wall.localhost import free_port, stop_process  # noqa: E402
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:
@@ -72,8 +63,7 @@ def main() -> None:
             )
         print(f"wrote {args.out}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_process(server, group=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import RunningWall, free_port, start_wall
+from tests.helpers import RunningWall, start_wall
+from wall.localhost import free_port
 
 
 @pytest.fixture

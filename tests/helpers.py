@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +10,10 @@ from pathlib import Path
 
 import requests
 
+from wall.localhost import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_CONFIG = ROOT / "wall_config.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def citywall_command() -> str:
@@ -42,13 +34,7 @@ class RunningWall:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process(self.process, group=True)  # its own group: reaches every child
 
 
 def start_wall(args: list[str], log: Path, port: int, timeout: float = 60.0) -> RunningWall:

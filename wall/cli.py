@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import config_model
+from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
 from wall.tiles.registry import tile_types
 
@@ -108,7 +108,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.validate_config:
         print(f"{path}: OK")
     elif args.command == "demo":
-        port = args.port if _port_free(args.host, args.port) else _free_port(args.host)
+        port = args.port if port_free(args.host, args.port) else free_port(args.host)
         _run(config, args.host, port, banner="citywall demo")
     else:
         _run(config, args.host, args.port, banner=f"citywall serving {path}")
@@ -133,22 +133,6 @@ def _run(config: WallConfig, host: str, port: int, banner: str) -> None:
         flush=True,
     )
     serve(app.server, host=host, port=port, threads=8, ident="citywall", _quiet=True)
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 if __name__ == "__main__":

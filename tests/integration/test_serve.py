@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers import SHIPPED_CONFIG, RunningWall, citywall_command, free_port, start_wall
+from tests.helpers import SHIPPED_CONFIG, RunningWall, citywall_command, start_wall
 from wall.config import load_config
 from wall.geometry import tiles_on_screen
+from wall.localhost import free_port
 
 CONFIG = load_config(SHIPPED_CONFIG, environ={})
 
