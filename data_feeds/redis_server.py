@@ -1,8 +1,10 @@
 """A private, real redis-server for the demo and the tests: started in a temporary
 directory on a free loopback port, stopped by its PID.
 
-Persistence is on (append-only file, fsync every second) so a restart keeps what
-was acknowledged; that is the setting the data plane documents for production too.
+Persistence is on (append-only file) so a restart keeps what was acknowledged:
+fsync every second by default (a clean stop loses nothing, a crash at most a
+second), ``fsync="always"`` to lose nothing acknowledged even to a crash. See
+docs/events.md, "Durability".
 """
 
 from __future__ import annotations
@@ -50,8 +52,11 @@ class EmbeddedRedis:
     directory (and so the append-only file) survives until ``close()``.
     """
 
-    def __init__(self, port: int | None = None, data_dir: Path | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, data_dir: Path | None = None, fsync: str = "everysec"
+    ) -> None:
         self.port = port or free_port()
+        self.fsync = fsync
         self._own_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="citywall-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -73,7 +78,7 @@ class EmbeddedRedis:
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
             "--appendonly", "yes",
-            "--appendfsync", "everysec",
+            "--appendfsync", self.fsync,
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "yes",
@@ -98,6 +103,13 @@ class EmbeddedRedis:
         process, self._process = self._process, None
         if process is not None:
             stop_process(process, timeout)
+
+    def kill(self) -> None:
+        """Kill the server without warning (SIGKILL), as a crash would."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
 
     def close(self) -> None:
         self.stop()

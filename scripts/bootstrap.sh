@@ -13,12 +13,12 @@ VENV=${VENV:-.venv}
 declare -a checks=(
   "python3 -c 'import sys; assert sys.version_info >= (3, 11)'|python3"
   "python3 -c 'import venv, ensurepip'|python3-venv"
+  "command -v redis-server|redis-server"
 )
 if [[ $profile == test ]]; then
   checks+=(
     "command -v chromium|chromium"
     "command -v chromedriver|chromium-driver"
-    "command -v redis-server|redis-server"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
   )
 fi

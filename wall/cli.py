@@ -1,4 +1,4 @@
-"""The ``citywall`` command: serve, demo, check-config, config-schema."""
+"""The ``citywall`` command: serve, demo, simulate, aggregate, check-config, config-schema."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from wall.cli_data import NoRedisError, add_commands
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import config_model
 from wall.localhost import free_port, port_free
@@ -18,7 +19,11 @@ from wall.tiles.registry import tile_types
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    code: int = args.handler(args)
+    try:
+        code: int = args.handler(args)
+    except NoRedisError as exc:
+        print(f"citywall {args.command}: {exc}", file=sys.stderr)
+        return 2
     return code
 
 
@@ -45,7 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=int, default=8050, help="port; a free one if taken (default 8050)"
     )
+    demo.add_argument(
+        "--speed", type=float, default=1.0, help="the simulated city's speed (default 1)"
+    )
+    demo.add_argument("--seed", type=int, default=0, help="the simulated city's seed")
     demo.set_defaults(handler=_serve, validate_config=False)
+
+    add_commands(commands, _add_config_arg)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -68,7 +79,9 @@ def _add_config_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _load_or_report(path: Path) -> WallConfig | None:
+def load_or_report(path: Path | None) -> WallConfig | None:
+    """The config (``path``, else the default one), or None after printing its problems."""
+    path = path or default_config_path()
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -79,7 +92,7 @@ def _load_or_report(path: Path) -> WallConfig | None:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    config = _load_or_report(args.path)
+    config = load_or_report(args.path)
     if config is None:
         return 1
     print(
@@ -102,14 +115,17 @@ def _config_schema(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     path = args.config or default_config_path()
-    config = _load_or_report(path)
+    config = load_or_report(path)
     if config is None:
         return 1
     if args.validate_config:
         print(f"{path}: OK")
     elif args.command == "demo":
+        from wall.demo import data_plane
+
         port = args.port if port_free(args.host, args.port) else free_port(args.host)
-        _run(config, args.host, port, banner="citywall demo")
+        with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
+            _run(config, args.host, port, banner=f"citywall demo (Redis {url})")
     else:
         _run(config, args.host, args.port, banner=f"citywall serving {path}")
     return 0

@@ -1,0 +1,258 @@
+"""KPIs as pandas frames, read from the live state the aggregator keeps.
+
+Formulas and their sources are in docs/kpis.md. Counts come from the hour buckets
+(``kpi:YYYYMMDDHH``, local time of the hall); the ones that depend on "now"
+(应结案数 needs the open cases already past their deadline) also read the case
+index. "Now" is the data clock: the latest event time applied, so a simulation
+running faster than real time still has a consistent present.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final, Literal, cast
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import redis
+
+from data_feeds import catalog
+from data_feeds.keys import Keys
+
+Dimension = Literal["category", "source", "grid"]
+DIMENSION_PREFIX: Final[dict[str, str]] = {"category": "c:", "source": "s:", "grid": "g:"}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    key: str
+    zh: str
+    en: str
+    numerator: str
+    denominator: str | None = None  # a rate when set
+    scale: float = 1.0  # e.g. seconds -> minutes
+
+
+KPIS: Final[tuple[Kpi, ...]] = (
+    Kpi("reported", "受理数", "Reports accepted", "reported"),
+    Kpi("filed", "立案数", "Cases filed", "filed"),
+    Kpi("dispatched", "派遣案件数", "Cases dispatched", "dispatched"),
+    Kpi("video_captures", "视频抓拍数", "Video auto-captures", "video_captures"),
+    Kpi("hotline_calls", "热线受理数", "12319 hotline calls", "hotline_calls"),
+    Kpi("approvals_published", "审批公示数", "Approvals published", "approvals_published"),
+    Kpi("closed", "结案数", "Cases closed", "closed"),
+    Kpi("due", "应结案数", "Cases due", "due"),
+    Kpi("closure_rate", "结案率", "Closure rate", "closed", "due"),
+    Kpi("ontime_closure_rate", "按期结案率", "On-time closure rate", "closed_on_time", "due"),
+    Kpi(
+        "two_hour_rate", "2小时办结率", "Solved within 2 h", "ordinary_closed_2h", "ordinary_closed"
+    ),
+    Kpi(
+        "timely_dispatch_rate",
+        "及时派遣率",
+        "Timely dispatch rate",
+        "dispatched_timely",
+        "dispatched",
+    ),
+    Kpi("rework_rate", "返工率", "Rework rate", "rework", "handled"),
+    Kpi(
+        "mean_handle_minutes",
+        "平均处置时长(分)",
+        "Mean handling time (min)",
+        "handle_seconds",
+        "handle_count",
+        1 / 60,
+    ),
+    Kpi("checkins", "签到人数", "Officers checked in", "checkins"),
+)
+KPI_BY_KEY: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in KPIS}
+
+
+class KpiReader:
+    def __init__(
+        self, client: redis.Redis, keys: Keys | None = None, timezone: str = "Asia/Shanghai"
+    ) -> None:
+        self._client = client
+        self._keys = keys or Keys()
+        self._zone = ZoneInfo(timezone)
+
+    def now(self) -> datetime:
+        """The data clock (latest event applied), else the wall clock; local time."""
+        clock = self._client.get(self._keys.clock)
+        if clock is None:
+            return datetime.now(self._zone)
+        return datetime.fromtimestamp(int(cast(bytes, clock)) / 1000, self._zone)
+
+    def counters(self, start: datetime, end: datetime) -> pd.DataFrame:
+        """Raw hourly counters in [start, end): one row per local hour, one column per field."""
+        hours = self._hours(start, end)
+        pipe = self._client.pipeline(transaction=False)
+        for hour in hours:
+            pipe.hgetall(self._keys.kpi_bucket(hour.strftime("%Y%m%d%H")))
+        rows = [
+            {key.decode(): int(value) for key, value in bucket.items()} for bucket in pipe.execute()
+        ]
+        frame = pd.DataFrame(rows, index=pd.DatetimeIndex(hours, name="hour"))
+        return frame.fillna(0).astype("int64")
+
+    def summary(self, start: datetime, end: datetime) -> pd.DataFrame:
+        """Every KPI over [start, end): value, numerator, denominator, labels."""
+        totals = self._totals(start, end, dimension=None)
+        return _kpi_table(totals.iloc[0] if len(totals) else pd.Series(dtype="float64"))
+
+    def by(self, dimension: Dimension, start: datetime, end: datetime) -> pd.DataFrame:
+        """Every KPI per category (大类), source or grid: one row per value, one column per KPI."""
+        totals = self._totals(start, end, dimension)
+        rows = {name: _kpi_table(row)["value"] for name, row in totals.iterrows()}
+        frame = pd.DataFrame(rows).T.sort_index()
+        frame.index.name = dimension
+        if dimension == "category":
+            frame.insert(0, "name", [_category_label(code) for code in frame.index])
+        elif dimension == "source":
+            frame.insert(0, "name", [catalog.SOURCE_NAMES.get(str(s), s) for s in frame.index])
+        return frame
+
+    def hourly(
+        self, start: datetime, end: datetime, kpis: Iterable[str] = ("dispatched",)
+    ) -> pd.DataFrame:
+        """Counts per local hour (trend charts); rates per hour where asked."""
+        counters = self.counters(start, end)
+        columns = {}
+        for key in kpis:
+            kpi = KPI_BY_KEY[key]
+            if "due" in (kpi.numerator, kpi.denominator):
+                raise ValueError(f"{key}: a period KPI (needs 应结案数), not an hourly one")
+            numerator = _column(counters, kpi.numerator) * kpi.scale
+            if kpi.denominator is None:
+                columns[key] = numerator
+            else:
+                denominator = _column(counters, kpi.denominator)
+                columns[key] = numerator / denominator.where(denominator > 0)
+        return pd.DataFrame(columns, index=counters.index)
+
+    def open_cases(self) -> pd.DataFrame:
+        """Cases not yet closed or cancelled, with their current status and place."""
+        ids = [
+            i.decode() for i in cast(list[bytes], self._client.zrange(self._keys.open_cases, 0, -1))
+        ]
+        fields = [
+            "case_id", "status", "kind", "category", "category_name", "major_name", "source",
+            "priority", "grid", "lat", "lon", "dept", "deadline", "reported_at",
+        ]  # fmt: skip
+        pipe = self._client.pipeline(transaction=False)
+        for case_id in ids:
+            pipe.hmget(self._keys.case(case_id), fields)
+        rows = [[_text(value) for value in row] for row in pipe.execute()]
+        frame = pd.DataFrame(rows, columns=fields)
+        for column in ("lat", "lon"):
+            frame[column] = pd.to_numeric(frame[column])
+        for column in ("deadline", "reported_at"):
+            frame[column] = pd.to_datetime(pd.to_numeric(frame[column]), unit="ms", utc=True)
+        return frame.set_index("case_id")
+
+    def officers(self) -> pd.DataFrame:
+        """Every officer's last position, status and grid."""
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self._keys.officers))
+        rows = [{"officer_id": key.decode(), **json.loads(value)} for key, value in raw.items()]
+        frame = pd.DataFrame(rows, columns=["officer_id", "name", "grid", "status", "lat", "lon"])
+        for column in ("lat", "lon"):
+            frame[column] = pd.to_numeric(frame[column])
+        return frame.set_index("officer_id").sort_index()
+
+    def officers_online(self) -> pd.DataFrame:
+        """Officers by grid and status (online = any status but 离线 offline)."""
+        officers = self.officers()
+        table = officers.pivot_table(
+            index="grid", columns="status", values="name", aggfunc="size", fill_value=0
+        )
+        table["online"] = table.drop(columns="offline", errors="ignore").sum(axis=1)
+        return table
+
+    def cameras(self) -> pd.DataFrame:
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self._keys.cameras))
+        rows = [{"camera_id": key.decode(), **json.loads(value)} for key, value in raw.items()]
+        return pd.DataFrame(rows, columns=["camera_id", "status", "reason", "t"]).set_index(
+            "camera_id"
+        )
+
+    def _hours(self, start: datetime, end: datetime) -> list[datetime]:
+        hour = start.astimezone(self._zone).replace(minute=0, second=0, microsecond=0)
+        stop = end.astimezone(self._zone)
+        hours = []
+        while hour < stop:
+            hours.append(hour)
+            hour = (hour + timedelta(hours=1)).astimezone(self._zone)
+        return hours
+
+    def _totals(self, start: datetime, end: datetime, dimension: Dimension | None) -> pd.DataFrame:
+        """Counter sums over the period (one row, or one row per dimension value),
+        with 应结案数 added: closed in the period plus open cases whose deadline
+        passed in it."""
+        sums = self.counters(start, end).sum()
+        overdue = self._overdue_open(start, end)
+        if dimension is None:
+            frame = sums[[name for name in sums.index if "|" not in name]].to_frame().T
+            frame["overdue_open"] = len(overdue)
+        else:
+            prefix = "|" + DIMENSION_PREFIX[dimension]
+            picked = sums[[name for name in sums.index if prefix in name]]
+            split = picked.index.str.split("|", n=1)
+            frame = pd.Series(picked.to_numpy(), index=pd.MultiIndex.from_tuples(
+                [(tag.removeprefix(prefix[1:]), metric) for metric, tag in split]
+            )).unstack(fill_value=0)  # fmt: skip
+            if not overdue.empty:
+                counts = overdue[dimension].value_counts()
+                frame = frame.reindex(frame.index.union(counts.index), fill_value=0)
+                frame["overdue_open"] = counts.reindex(frame.index, fill_value=0)
+            else:
+                frame["overdue_open"] = 0
+        frame["due"] = _column(frame, "closed") + frame["overdue_open"]
+        return frame
+
+    def _overdue_open(self, start: datetime, end: datetime) -> pd.DataFrame:
+        until = min(end, self.now())
+        ids = cast(
+            list[bytes],
+            self._client.zrangebyscore(
+                self._keys.deadlines, int(start.timestamp() * 1000), int(until.timestamp() * 1000)
+            ),
+        )
+        pipe = self._client.pipeline(transaction=False)
+        for case_id in ids:
+            pipe.hmget(self._keys.case(case_id.decode()), ["kind", "category", "source", "grid"])
+        rows = [[_text(value) for value in row] for row in pipe.execute()]
+        frame = pd.DataFrame(rows, columns=["kind", "category", "source", "grid"])
+        frame["category"] = frame["kind"] + "-" + frame["category"].str[:2]
+        return frame
+
+
+def _kpi_table(totals: pd.Series) -> pd.DataFrame:
+    rows = []
+    for kpi in KPIS:
+        numerator = float(totals.get(kpi.numerator, 0))
+        denominator = None if kpi.denominator is None else float(totals.get(kpi.denominator, 0))
+        if denominator is None:
+            value: float | None = numerator * kpi.scale
+        else:
+            value = numerator * kpi.scale / denominator if denominator else None
+        rows.append((kpi.key, kpi.zh, kpi.en, value, numerator, denominator))
+    frame = pd.DataFrame(rows, columns=["kpi", "zh", "en", "value", "numerator", "denominator"])
+    return frame.set_index("kpi")
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(0, index=frame.index, dtype="int64")
+
+
+def _category_label(tag: object) -> str:
+    kind, _, major = str(tag).partition("-")
+    return f"{catalog.KIND_NAMES.get(kind, kind)}/{catalog.major_name(kind, major)}"
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode()

@@ -1,0 +1,163 @@
+"""The data-plane commands: ``citywall simulate`` and ``citywall aggregate``.
+
+The wall config gives them the time zone, the key prefix, the map bounds and the
+camera inventory; everything else lives in data_feeds, which knows nothing of Dash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import socket
+import sys
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from wall.config import WallConfig
+
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class NoRedisError(RuntimeError):
+    pass
+
+
+def add_commands(commands: Any, add_config_arg: Any) -> None:
+    simulate = commands.add_parser("simulate", help="simulate the city's events into Redis")
+    add_config_arg(simulate)
+    _add_redis_arg(simulate)
+    simulate.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per real second (1–10000)"
+    )
+    simulate.add_argument("--seed", type=int, default=0, help="random seed (same seed, same city)")
+    simulate.add_argument(
+        "--start", type=datetime.fromisoformat, default=None,
+        help="simulated start time, ISO 8601 with offset (default now)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--backfill", type=parse_duration, default=None,
+        help="first write the events of this long before the start, at once (e.g. 7d)",
+    )  # fmt: skip
+    simulate.add_argument(
+        "--duration", type=parse_duration, default=None,
+        help="stop after this much simulated time (e.g. 6h; default: run until stopped)",
+    )  # fmt: skip
+    simulate.set_defaults(handler=_simulate_command)
+
+    aggregate = commands.add_parser(
+        "aggregate", help="keep the live state and KPIs from the streams"
+    )
+    add_config_arg(aggregate)
+    _add_redis_arg(aggregate)
+    aggregate.add_argument(
+        "--consumer", default=f"{socket.gethostname()}-{os.getpid()}",
+        help="this consumer's name in the group (default host-pid)",
+    )  # fmt: skip
+    aggregate.set_defaults(handler=_aggregate_command)
+
+
+def _add_redis_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--redis-url", default=None, help="Redis to use (default $REDIS_URL, else redis.url)"
+    )
+
+
+def parse_duration(text: str) -> timedelta:
+    match = DURATION.match(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a number and s, m, h or d (e.g. 7d)")
+    return timedelta(**{UNITS[match.group(2)]: float(match.group(1))})
+
+
+def redis_url(config: WallConfig, override: str | None = None) -> str:
+    url = override or os.environ.get("REDIS_URL") or config.redis.url
+    if not url:
+        raise NoRedisError(
+            "no Redis: set REDIS_URL or redis.url in the config, or pass --redis-url "
+            "(`citywall demo` starts a private one by itself)"
+        )
+    return url
+
+
+def stop_on_signals() -> list[bool]:
+    """A flag set by SIGTERM or SIGINT, so loops finish their batch and close cleanly."""
+    stopped = [False]
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stopped[0] = True
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    return stopped
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+
+
+def _simulate_command(args: argparse.Namespace) -> int:
+    import redis
+
+    from data_feeds.simulator import CitySettings, Simulator
+    from data_feeds.writer import EventWriter
+    from wall.cli import load_or_report
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    if not 1 <= args.speed <= 10_000:
+        print("citywall simulate: --speed must be between 1 and 10000", file=sys.stderr)
+        return 2
+    _setup_logging()
+    stopped = stop_on_signals()
+    client = redis.Redis.from_url(redis_url(config, args.redis_url))
+    (south, west), (north, east) = config.map.bounds
+    settings = CitySettings(
+        bounds=((south, west), (north, east)),
+        camera_ids=tuple(camera.id for camera in config.cameras.items),
+        timezone=config.wall.timezone,
+        seed=args.seed,
+    )
+    start = args.start or datetime.now().astimezone()
+    writer = EventWriter(client, _keys(config), stop=lambda: stopped[0])
+    simulator = Simulator(
+        settings, writer.write, speed=args.speed, start=start,
+        backfill_from=start - args.backfill if args.backfill else None,
+        stop=lambda: stopped[0],
+    )  # fmt: skip
+    stats = simulator.run(args.duration)
+    print(f"simulate: {stats}", flush=True)
+    client.close()
+    return 0
+
+
+def _aggregate_command(args: argparse.Namespace) -> int:
+    import redis
+
+    from data_feeds.aggregator import Aggregator, AggregatorSettings
+    from wall.cli import load_or_report
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    _setup_logging()
+    stopped = stop_on_signals()
+    client = redis.Redis.from_url(redis_url(config, args.redis_url))
+    settings = AggregatorSettings(consumer=args.consumer, timezone=config.wall.timezone)
+    aggregator = Aggregator(client, settings, _keys(config))
+    print(f"aggregate: consumer {args.consumer} on {redis_url(config, args.redis_url)}", flush=True)
+    stats = aggregator.run(stop=lambda: stopped[0])
+    print(f"aggregate: {stats}", flush=True)
+    client.close()
+    return 0
+
+
+def _keys(config: WallConfig) -> Any:
+    from data_feeds.keys import Keys
+
+    return Keys(config.redis.prefix)
