@@ -56,7 +56,13 @@ class Keys:
     def officers(self) -> str:
         return self.prefix + "state:officers"
 
+    @property
+    def positions(self) -> str:
+        """officer -> "lat,lon,ms,grid": the last fix."""
+        return self.prefix + "state:positions"
+
     def trail(self, officer_id: str) -> str:
+        """The officer's last fixes, newest first ("lat,lon,ms"), a capped list."""
         return self.prefix + "trail:" + officer_id
 
     def checkins(self, day: str) -> str:

@@ -155,12 +155,32 @@ class KpiReader:
 
     def officers(self) -> pd.DataFrame:
         """Every officer's last position, status and grid."""
-        raw = cast(dict[bytes, bytes], self._client.hgetall(self._keys.officers))
-        rows = [{"officer_id": key.decode(), **json.loads(value)} for key, value in raw.items()]
-        frame = pd.DataFrame(rows, columns=["officer_id", "name", "grid", "status", "lat", "lon"])
-        for column in ("lat", "lon"):
-            frame[column] = pd.to_numeric(frame[column])
-        return frame.set_index("officer_id").sort_index()
+        pipe = self._client.pipeline(transaction=False)
+        pipe.hgetall(self._keys.officers)
+        pipe.hgetall(self._keys.positions)
+        states, positions = cast(list[dict[bytes, bytes]], pipe.execute())
+        rows: dict[str, dict[str, object]] = {}
+        for key, value in positions.items():
+            lat, lon, ms, grid = value.decode().split(",")
+            rows[key.decode()] = {"lat": float(lat), "lon": float(lon), "grid": grid,
+                                  "seen": int(float(ms)), "status": "offline"}  # fmt: skip
+        for key, value in states.items():
+            state = json.loads(value)
+            row = rows.setdefault(key.decode(), {"lat": None, "lon": None, "seen": None})
+            row.update(name=state.get("name"), grid=state["grid"], status=state["status"])
+        columns = ["name", "grid", "status", "lat", "lon", "seen"]
+        frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+        frame.index.name = "officer_id"
+        frame["seen"] = pd.to_datetime(frame["seen"], unit="ms", utc=True)
+        return frame.sort_index()
+
+    def trail(self, officer_id: str) -> pd.DataFrame:
+        """The officer's last positions, oldest first (the trail on the map)."""
+        raw = cast(list[bytes], self._client.lrange(self._keys.trail(officer_id), 0, -1))
+        points = [point.decode().split(",") for point in reversed(raw)]
+        frame = pd.DataFrame(points, columns=["lat", "lon", "ms"]).astype("float64")
+        frame["time"] = pd.to_datetime(frame.pop("ms"), unit="ms", utc=True)
+        return frame
 
     def officers_online(self) -> pd.DataFrame:
         """Officers by grid and status (online = any status but 离线 offline)."""

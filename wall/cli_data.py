@@ -151,9 +151,12 @@ def _aggregate_command(args: argparse.Namespace) -> int:
     settings = AggregatorSettings(consumer=args.consumer, timezone=config.wall.timezone)
     aggregator = Aggregator(client, settings, _keys(config))
     print(f"aggregate: consumer {args.consumer} on {redis_url(config, args.redis_url)}", flush=True)
-    stats = aggregator.run(stop=lambda: stopped[0])
+    try:
+        stats = aggregator.run(stop=lambda: stopped[0])
+    finally:
+        aggregator.close()
+        client.close()
     print(f"aggregate: {stats}", flush=True)
-    client.close()
     return 0
 
 

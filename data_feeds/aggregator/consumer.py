@@ -8,43 +8,41 @@ pending too long (XAUTOCLAIM).
 
 from __future__ import annotations
 
-import json
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import redis
 
+from data_feeds.aggregator.applier import ScriptApplier
+from data_feeds.aggregator.batch import Batch, BatchBuilder, Entry, add_dead
 from data_feeds.aggregator.maintenance import Maintenance, RetentionPolicy
-from data_feeds.aggregator.ops import Op, OpBuilder
+from data_feeds.aggregator.ops import OpBuilder
 from data_feeds.backoff import Backoff, retry_forever
-from data_feeds.events import STREAMS, MalformedEventError, parse_entry
+from data_feeds.events import STREAMS
 from data_feeds.keys import AGGREGATOR_GROUP, Keys
 
 log = logging.getLogger(__name__)
-SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
-# A dead letter keeps at most this many of the original fields (a hostile entry
-# could carry thousands); the reason says when some were left out.
-MAX_DEAD_FIELDS = 64
-Entry = tuple[bytes, dict[bytes, bytes] | None]
+STREAM_CODES = {"c": "cases", "o": "officers", "m": "cameras", "h": "hotline", "a": "approvals"}
+OUTAGE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
 @dataclass(frozen=True)
 class AggregatorSettings:
-    consumer: str
-    timezone: str = "Asia/Shanghai"
-    batch: int = 500
-    block_ms: int = 1000
-    claim_idle_ms: int = 30_000
+    consumer: str  # this consumer's name in the group; unique per process
+    timezone: str = "Asia/Shanghai"  # the hall's: hour buckets and days are local
+    batch: int = 500  # entries read per stream at a time (XREADGROUP COUNT)
+    block_ms: int = 1000  # how long a read waits for news
+    claim_idle_ms: int = 30_000  # another consumer's pending entry is ours after this
     claim_every_s: float = 5.0
-    maintenance_every_s: float = 60.0
-    trail_length: int = 20
-    bucket_ttl_s: int = 400 * 86400
-    dedup_ttl_s: int = 35 * 86400
-    updates_maxlen: int = 10_000
+    maintenance_every_s: float = 60.0  # trimming and retention (one consumer at a time)
+    trail_length: int = 20  # positions kept per officer for the map's trail
+    bucket_ttl_s: int = 400 * 86400  # KPI hour buckets: a year and a bit
+    dedup_ttl_s: int = 35 * 86400  # how long a hotline or approval event id is remembered
+    updates_maxlen: int = 10_000  # entries kept in the updates stream
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
@@ -57,31 +55,28 @@ class AggregatorStats:
     reconnects: int = 0
 
 
-@dataclass
-class _Batch:
-    ops: list[Op] = field(default_factory=list)
-    dead: list[list[Any]] = field(default_factory=list)
-    dead_fields: list[bytes | str] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.ops) + len(self.dead)
-
-
 class Aggregator:
     def __init__(
         self, client: redis.Redis, settings: AggregatorSettings, keys: Keys | None = None
     ) -> None:
         self._client = client
+        self._reader = _decoding_twin(client)
         self._settings = settings
         self._keys = keys or Keys()
-        self._ops = OpBuilder(settings.timezone)
-        self._script = client.register_script(SCRIPT)
+        self._builder = BatchBuilder(OpBuilder(settings.timezone))
+        self._applier = ScriptApplier(client)
+        self._waiting: Batch | None = None
         self._maintenance = Maintenance(client, self._keys, settings.retention)
-        self._stream_names = {self._keys.stream(name).encode(): name for name in STREAMS}
+        self._stream_names = {self._keys.stream(name): name for name in STREAMS}
         self._recovering = True
         self._next_claim = 0.0
         self._next_maintenance = 0.0
         self.stats = AggregatorStats()
+
+    def close(self) -> None:
+        """Close the connections this consumer opened (not the client it was given)."""
+        self._applier.abandon()
+        self._reader.close()
 
     def ensure_groups(self) -> None:
         """Create the consumer group on every stream (from the start of the stream)."""
@@ -99,12 +94,14 @@ class Aggregator:
         while not stop():
             if retry_forever(self.step, "aggregator", backoff, stop=stop) is None:
                 break
+        with contextlib.suppress(*OUTAGE):  # then it stays pending: applied on restart
+            self.flush()
         return self.stats
 
     def step(self) -> int:
         """Read and apply one batch (plus claims and upkeep when due); entries handled."""
         try:
-            handled = self._read_and_apply()
+            handled = self.read_batch()
             now = time.monotonic()
             if now >= self._next_claim:
                 self._next_claim = now + self._settings.claim_every_s
@@ -112,10 +109,12 @@ class Aggregator:
             if now >= self._next_maintenance:
                 self._next_maintenance = now + self._settings.maintenance_every_s
                 self._maintenance.run()
-        except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError):
+        except OUTAGE:
             # What was read but not acknowledged is still pending on the server:
             # read our own pending entries first once Redis is back.
             self._recovering = True
+            self._waiting = None
+            self._applier.abandon()
             self.stats.reconnects += 1
             raise
         return handled
@@ -125,17 +124,18 @@ class Aggregator:
         total, idle = 0, 0
         while idle < idle_rounds:
             recovering = self._recovering
-            handled = self._read_and_apply(block_ms=50)
+            handled = self.read_batch(block_ms=50)
             total += handled
             # Finding no pending entries of our own is not idleness: new ones may wait.
-            idle = idle + 1 if handled == 0 and not recovering else 0
-        return total
+            busy = handled or recovering or self._waiting is not None
+            idle = 0 if busy else idle + 1
+        return total + self.flush()
 
     def claim_stale(self) -> int:
         """Take over entries other consumers left pending longer than ``claim_idle_ms``."""
         claimed = 0
         for name, stream in self._keys.streams.items():
-            _, entries, *_ = self._client.xautoclaim(
+            _, entries, *_ = self._reader.xautoclaim(
                 stream,
                 AGGREGATOR_GROUP,
                 self._settings.consumer,
@@ -144,98 +144,108 @@ class Aggregator:
                 count=self._settings.batch,
             )
             if entries:
-                claimed += self.apply({name: entries})
+                claimed += self.apply({name: cast(list[Entry], entries)})
         self.stats.claimed += claimed
         return claimed
 
-    def _read_and_apply(self, block_ms: int | None = None) -> int:
-        start = "0" if self._recovering else ">"
-        reply = cast(
-            list[tuple[bytes, list[Entry]]],
-            self._client.xreadgroup(
-                AGGREGATOR_GROUP,
-                self._settings.consumer,
-                {stream: start for stream in self._keys.streams.values()},
-                count=self._settings.batch,
-                block=None if self._recovering else (block_ms or self._settings.block_ms),
-            )
-            or [],
+    def read_batch(self, block_ms: int | None = None) -> int:
+        """Read the next batch and apply the one read before it; entries applied.
+
+        The two overlap: Redis applies one batch while this process validates the
+        next. After a restart or an outage our own pending entries are re-read and
+        applied first, one batch at a time.
+        """
+        if self._recovering:
+            applied = self.apply(self._read("0", None))
+            self._recovering = applied > 0
+            return applied
+        waiting, self._waiting = self._waiting, None
+        # With a batch waiting, only look (no blocking): it must not wait for news.
+        raw = self._read(
+            ">", None if waiting is not None else (block_ms or self._settings.block_ms)
         )
-        by_stream = {self._stream_names[_bytes(stream)]: entries for stream, entries in reply}
-        handled = self.apply(by_stream)
-        if self._recovering and handled == 0:
-            self._recovering = False
-        return handled
+        if waiting is not None:
+            self._applier.send(self._args(waiting))
+        following = self._builder.build(raw)
+        if waiting is not None:
+            self._finish(waiting)
+        self._waiting = following if following else None
+        return len(waiting) if waiting is not None else 0
+
+    def _read(self, start: str, block_ms: int | None) -> dict[str, list[Entry]]:
+        streams: dict[Any, Any] = {stream: start for stream in self._keys.streams.values()}
+        reply = cast(
+            list[tuple[str, list[Entry]]],
+            self._reader.xreadgroup(
+                AGGREGATOR_GROUP, self._settings.consumer, streams,
+                count=self._settings.batch, block=block_ms,
+            ) or [],
+        )  # fmt: skip
+        return {self._stream_names[stream]: entries for stream, entries in reply}
 
     def apply(self, by_stream: Mapping[str, Sequence[Entry]]) -> int:
-        """Validate, apply and acknowledge entries; malformed ones go to the dead letters."""
-        batch = _Batch()
-        for stream, entries in by_stream.items():
-            for entry_id, fields in entries:
-                if fields is None:  # trimmed while pending: nothing left to apply
-                    self._add_dead(batch, stream, entry_id.decode(), "trimmed before applied", {})
-                else:
-                    self._add(batch, stream, entry_id.decode(), fields)
-        if not batch:
-            return 0
+        """Validate, apply and acknowledge entries now; malformed ones go to the dead letters."""
+        batch = self._builder.build(by_stream)
+        if batch:
+            self._apply_now(batch)
+        return len(batch)
+
+    def flush(self) -> int:
+        """Apply the batch read last (``read_batch`` applies it one call later)."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self._apply_now(waiting)
+            return len(waiting)
+        return 0
+
+    def _apply_now(self, batch: Batch) -> None:
         try:
-            self._run_script(batch)
+            self._applier.apply(self._args(batch))
         except redis.ResponseError as exc:
-            # The script refused this batch (a bug, not bad input: input was
-            # validated). Retry entry by entry so one bad op cannot block the rest.
-            log.error("aggregator: batch of %d failed (%s); applying one by one", len(batch), exc)
-            self._apply_one_by_one(batch, str(exc))
+            self._apply_one_by_one(batch, exc)
+        self._count(batch)
+
+    def _finish(self, batch: Batch) -> None:
+        try:
+            self._applier.finish()
+        except redis.ResponseError as exc:
+            self._apply_one_by_one(batch, exc)
+        self._count(batch)
+
+    def _count(self, batch: Batch) -> None:
         self.stats.batches += 1
         self.stats.applied += len(batch.ops)
         self.stats.dead += len(batch.dead)
-        return len(batch)
 
-    def _apply_one_by_one(self, batch: _Batch, error: str) -> None:
+    def _apply_one_by_one(self, batch: Batch, error: Exception) -> None:
+        # The script refused this batch: a bug, not bad input (input was validated).
+        # Retry op by op so one bad op cannot block the rest; it goes to the dead letters.
+        log.error("aggregator: batch of %d failed (%s); applying one by one", len(batch), error)
         for op in batch.ops:
             try:
-                self._run_script(_Batch(ops=[op]))
+                self._applier.apply(self._args(Batch(ops=[op])))
             except redis.ResponseError as exc:
-                dead = _Batch()
-                reason = f"could not be applied: {exc}"
-                self._add_dead(dead, op["s"], op["x"], reason, {})
-                self._run_script(dead)
+                dead = Batch()
+                stream = STREAM_CODES[op[0]]
+                add_dead(dead, stream, op[1], f"could not be applied: {exc}", {})
+                self._applier.apply(self._args(dead))
         if batch.dead:
-            self._run_script(_Batch(dead=batch.dead, dead_fields=batch.dead_fields))
+            self._applier.apply(self._args(Batch(dead=batch.dead, dead_fields=batch.dead_fields)))
 
-    def _add(self, batch: _Batch, stream: str, entry_id: str, fields: dict[bytes, bytes]) -> None:
-        try:
-            event = parse_entry(stream, fields)
-        except MalformedEventError as exc:
-            self._add_dead(batch, stream, entry_id, exc.reason, fields)
-            return
-        batch.ops.append(self._ops.build(stream, entry_id, event))
-
-    def _add_dead(
-        self, batch: _Batch, stream: str, entry_id: str, reason: str, fields: dict[bytes, bytes]
-    ) -> None:
-        kept = list(fields.items())[:MAX_DEAD_FIELDS]
-        if len(fields) > len(kept):
-            reason += f" (payload: first {len(kept)} of {len(fields)} fields kept)"
-        received = int(time.time() * 1000)
-        batch.dead.append([stream, entry_id, reason, len(kept), received])
-        for name, value in kept:
-            batch.dead_fields += [name, value]
-
-    def _run_script(self, batch: _Batch) -> None:
+    def _args(self, batch: Batch) -> list[Any]:
         settings = self._settings
-        args: list[bytes | str | int] = [
+        return batch.script_args(
             self._keys.prefix,
             AGGREGATOR_GROUP,
-            json.dumps(batch.ops, ensure_ascii=False, separators=(",", ":")),
-            json.dumps(batch.dead, ensure_ascii=False, separators=(",", ":")),
-            settings.bucket_ttl_s,
-            settings.trail_length,
-            settings.dedup_ttl_s,
-            settings.updates_maxlen,
-            *batch.dead_fields,
-        ]
-        self._script(keys=[], args=args)
+            [settings.bucket_ttl_s, settings.trail_length, settings.dedup_ttl_s,
+             settings.updates_maxlen],
+        )  # fmt: skip
 
 
-def _bytes(value: bytes | str) -> bytes:
-    return value if isinstance(value, bytes) else value.encode()
+def _decoding_twin(client: redis.Redis) -> redis.Redis:
+    """A client to the same server that decodes replies in hiredis (C), keeping bytes
+    that are not UTF-8 as surrogates instead of failing the whole reply."""
+    kwargs = dict(client.connection_pool.connection_kwargs)
+    kwargs.update(decode_responses=True, encoding_errors="surrogateescape")
+    pool = redis.ConnectionPool(connection_class=client.connection_pool.connection_class, **kwargs)
+    return redis.Redis(connection_pool=pool)

@@ -3,7 +3,8 @@
 Streams are trimmed by MINID to ``stream_keep_s`` before the oldest entry the group
 still needs (the older of its last delivered id and its oldest pending id), so
 nothing unapplied is ever trimmed and an hour of history stays for inspection.
-Hour buckets, trails and dedup marks expire by TTL (set as they are written).
+Hour buckets and dedup marks expire by TTL (set as they are written); trails are
+capped lists.
 """
 
 from __future__ import annotations

@@ -1,12 +1,23 @@
 """Turn validated events into the compact ops the batch script applies.
 
 Everything that needs Python (time zones, the catalog) is worked out here, so the
-Lua side only does arithmetic and bookkeeping.
+Lua side only does arithmetic and bookkeeping. Ops are flat JSON arrays (cheaper
+than objects to encode here and to decode in Lua); unset values are ``false``
+(JSON ``null`` would arrive in Lua as a truthy sentinel):
+
+    case      ["c", entry, event, ms, hour, case_id, status, kind, category,
+               category_name, major_name, source, grid, priority, lat, lon,
+               ordinary (0|1), dept, officer, deadline_ms]
+    officer   ["o", entry, event, ms, hour, officer_id, action, grid, day, name,
+               status, lat, lon]
+    camera    ["m", entry, event, ms, hour, camera_id, status, reason]
+    hotline   ["h", entry, event, ms, hour, outcome, grid]
+    approval  ["a", entry, event, ms, hour, service, status]
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,68 +31,63 @@ from data_feeds.events import (
     OfficerEvent,
 )
 
-Op = dict[str, Any]
+Op = list[Any]
+# Time zones change offset only on quarter hours, so the local hour and day of any
+# instant follow from its UTC quarter hour.
+QUARTER_MS = 15 * 60 * 1000
 
 
 class OpBuilder:
     def __init__(self, timezone: str = "Asia/Shanghai") -> None:
         self._zone = ZoneInfo(timezone)
+        self._local: dict[int, tuple[str, str]] = {}
 
-    def build(self, stream: str, entry_id: str, event: Event) -> Op:
-        local = event.time.astimezone(self._zone)
-        op: Op = {"s": stream, "x": entry_id, "e": event.event_id, "t": _ms(event.time)}
-        op["h"] = local.strftime("%Y%m%d%H")
+    def build(self, entry_id: str, event: Event) -> Op:
+        ms = int(event.time.timestamp() * 1000)
+        hour, day = self.local_hour_and_day(ms)
+        head: Op = [entry_id, event.event_id, ms, hour]
+        if isinstance(event, OfficerEvent):
+            return ["o", *head, event.officer_id, event.action, event.grid, day,
+                    _opt(event.name), _opt(event.status), _float(event.lat),
+                    _float(event.lon)]  # fmt: skip
         if isinstance(event, CaseEvent):
-            _case(op, event)
-        elif isinstance(event, OfficerEvent):
-            _officer(op, event, local)
-        elif isinstance(event, CameraEvent):
-            op.update(id=event.camera_id, st=event.status)
-            if event.reason is not None:
-                op["r"] = event.reason
-        elif isinstance(event, HotlineEvent):
-            op.update(out=event.outcome)
-            if event.grid is not None:
-                op["g"] = event.grid
-        elif isinstance(event, ApprovalEvent):
-            op.update(svc=event.service, st=event.status)
-        return op
+            return ["c", *head, *_case(event)]
+        if isinstance(event, CameraEvent):
+            return ["m", *head, event.camera_id, event.status, _opt(event.reason)]
+        if isinstance(event, HotlineEvent):
+            return ["h", *head, event.outcome, _opt(event.grid)]
+        if isinstance(event, ApprovalEvent):
+            return ["a", *head, event.service, event.status]
+        raise TypeError(f"no op for {type(event).__name__}")
+
+    def local_hour_and_day(self, ms: int) -> tuple[str, str]:
+        """``("YYYYMMDDHH", "YYYYMMDD")`` in the hall's time zone."""
+        quarter = ms // QUARTER_MS
+        cached = self._local.get(quarter)
+        if cached is None:
+            if len(self._local) > 10_000:  # a year of quarters; replays jump around
+                self._local.clear()
+            local = datetime.fromtimestamp(quarter * QUARTER_MS / 1000, UTC).astimezone(self._zone)
+            cached = (local.strftime("%Y%m%d%H"), local.strftime("%Y%m%d"))
+            self._local[quarter] = cached
+        return cached
 
 
-def _ms(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
+def _opt(value: str | None) -> str | bool:
+    return False if value is None else value
 
 
-def _case(op: Op, event: CaseEvent) -> None:
+def _float(value: float | None) -> str | bool:
+    return False if value is None else repr(value)
+
+
+def _case(event: CaseEvent) -> list[Any]:
     category = catalog.category(event.kind, event.category)
     assert category is not None  # the model validated it
-    op.update(
-        id=event.case_id,
-        st=event.status,
-        k=event.kind,
-        cat=event.category,
-        cn=category.minor_name,
-        mn=category.major_name,
-        src=event.source,
-        g=event.grid,
-        p=event.priority,
-        lat=repr(event.lat),
-        lon=repr(event.lon),
-        ord=int(catalog.is_ordinary(event.kind, event.category, event.priority)),
-    )
-    if event.dept is not None:
-        op["dept"] = event.dept
-    if event.officer is not None:
-        op["off"] = event.officer
-    if event.deadline is not None:
-        op["dl"] = _ms(event.deadline)
-
-
-def _officer(op: Op, event: OfficerEvent, local: datetime) -> None:
-    op.update(id=event.officer_id, a=event.action, g=event.grid, d=local.strftime("%Y%m%d"))
-    if event.name is not None:
-        op["n"] = event.name
-    if event.status is not None:
-        op["st"] = event.status
-    if event.lat is not None and event.lon is not None:
-        op.update(lat=repr(event.lat), lon=repr(event.lon))
+    deadline = int(event.deadline.timestamp() * 1000) if event.deadline is not None else False
+    return [
+        event.case_id, event.status, event.kind, event.category, category.minor_name,
+        category.major_name, event.source, event.grid, event.priority, repr(event.lat),
+        repr(event.lon), int(catalog.is_ordinary(event.kind, event.category, event.priority)),
+        _opt(event.dept), _opt(event.officer), deadline,
+    ]  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from data_feeds.aggregator import Aggregator, AggregatorSettings
-from data_feeds.events import CaseEvent, Event
+from data_feeds.events import CaseEvent, Event, OfficerEvent
 from data_feeds.keys import Keys
 from data_feeds.kpis import KpiReader
 from data_feeds.writer import EventWriter
@@ -204,3 +204,28 @@ def test_a_crashed_consumers_entries_are_claimed(redis_client: redis.Redis) -> N
     assert survivor.claim_stale() == len(events)
     assert redis_client.xpending("citywall:cases", "aggregator")["pending"] == 0
     assert kpi_values(redis_client)["dispatched"] == 4
+
+
+def officer_fix(n: int, minute: float, lat: float, action: str = "position") -> OfficerEvent:
+    extra = {"status": "patrolling"} if action == "status" else {"lat": lat, "lon": 112.9}
+    return OfficerEvent.model_validate(
+        {"event_id": f"o-{n}-{minute}-{action}", "time": T0 + timedelta(minutes=minute),
+         "officer_id": f"ZF-{n:03d}", "action": action, "grid": "430624-0101", "name": "李明",
+         **extra}
+    )  # fmt: skip
+
+
+def test_officers_last_position_status_and_trail(redis_client: redis.Redis) -> None:
+    fixes = [officer_fix(1, minute, 28.6 + minute / 1000) for minute in range(30)]
+    late = officer_fix(1, 3.5, 28.0)  # arrives after newer fixes: too old for the map
+    status = [officer_fix(1, 0, 0, "status"), officer_fix(2, 0, 0, "status")]
+    feed(redis_client, [*fixes[:15], *status, late, *fixes[15:], fixes[-1]])
+    reader = KpiReader(redis_client)
+    officers = reader.officers()
+    assert officers.loc["ZF-001", "lat"] == pytest.approx(28.629)  # the last fix wins
+    assert officers.loc["ZF-001", "status"] == "patrolling"
+    assert officers.loc["ZF-002", "name"] == "李明"
+    trail = reader.trail("ZF-001")
+    assert len(trail) == 20  # the trail keeps the last 20 fixes, oldest first
+    assert trail["lat"].tolist() == pytest.approx([28.6 + m / 1000 for m in range(10, 30)])
+    assert reader.officers_online().loc["430624-0101", "online"] == 2
