@@ -84,7 +84,11 @@ class EmbeddedRedis:
             "--protected-mode", "yes",
         ]  # fmt: skip
         log = (self.data_dir / "redis.log").open("ab")
-        self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        # Its own session: a Ctrl+C in the terminal reaches the demo, which stops its
+        # readers first and Redis last, instead of Redis dying under them.
+        self._process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

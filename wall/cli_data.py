@@ -131,7 +131,12 @@ def _simulate_command(args: argparse.Namespace) -> int:
         stop=lambda: stopped[0],
     )  # fmt: skip
     stats = simulator.run(args.duration)
-    print(f"simulate: {stats}", flush=True)
+    counts = ", ".join(f"{name} {count:,}" for name, count in stats.written.items())
+    print(
+        f"simulate: {stats.total:,} events ({counts}); simulated time reached "
+        f"{stats.end.astimezone(start.tzinfo).isoformat(timespec='seconds')}",
+        flush=True,
+    )
     client.close()
     return 0
 
