@@ -9,6 +9,16 @@ cd "$(dirname "$0")/.."
 profile=${1:-test}
 VENV=${VENV:-.venv}
 
+# A command that succeeds when GStreamer (through the system Python) has the element,
+# or the RTSP server library for "GstRtspServer".
+gst_has() {
+  if [[ $1 == GstRtspServer ]]; then
+    echo "/usr/bin/python3 -c \"import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer\""
+  else
+    echo "/usr/bin/python3 -c \"import gi; gi.require_version('Gst', '1.0'); from gi.repository import Gst; Gst.init(None); assert Gst.ElementFactory.find('$1')\""
+  fi
+}
+
 # "how to tell it is there" -> Debian package
 declare -a checks=(
   "python3 -c 'import sys; assert sys.version_info >= (3, 11)'|python3"
@@ -20,6 +30,13 @@ if [[ $profile == test ]]; then
     "command -v chromium|chromium"
     "command -v chromedriver|chromium-driver"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
+    # A real RTSP server for the camera tests: GStreamer's, from the system Python.
+    "/usr/bin/python3 -c 'import gi'|python3-gi"
+    "$(gst_has GstRtspServer)|gir1.2-gst-rtsp-server-1.0"
+    "$(gst_has videotestsrc)|gstreamer1.0-plugins-base"
+    "$(gst_has rtph264pay)|gstreamer1.0-plugins-good"
+    "$(gst_has x264enc)|gstreamer1.0-plugins-ugly"
+    "$(gst_has timeoverlay)|gstreamer1.0-x"
   )
 fi
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -32,9 +33,14 @@ def wall_server(tmp_path: Path) -> Iterator[Callable[..., RunningWall]]:
 
 @pytest.fixture(scope="session")
 def shipped_wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningWall]:
-    """The shipped wall_config.yaml, served once for the whole session."""
+    """The shipped wall_config.yaml, served once for the whole session, with its video
+    relay (on a free port: the config reads it from $RELAY_PORT)."""
+    logs = tmp_path_factory.mktemp("shipped")
+    relay_port = free_port()
+    os.environ["RELAY_PORT"] = str(relay_port)
+    relay = start_wall(["relay"], logs / "relay.log", relay_port)
     port = free_port()
-    log = tmp_path_factory.mktemp("shipped") / "citywall.log"
-    wall = start_wall(["serve", "--port", str(port)], log, port)
+    wall = start_wall(["serve", "--port", str(port)], logs / "citywall.log", port)
     yield wall
     wall.stop()
+    relay.stop()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from wall.cli_data import NoRedisError, add_commands
+from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import config_model
 from wall.localhost import free_port, port_free
@@ -57,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_serve, validate_config=False)
 
     add_commands(commands, _add_config_arg)
+    add_video_commands(commands, _add_config_arg)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -115,6 +118,11 @@ def _config_schema(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     path = args.config or default_config_path()
+    if args.command == "demo" and "RELAY_PORT" not in os.environ:
+        # The shipped config reads the relay's port from $RELAY_PORT: a free one if
+        # 8889 is taken, so a second demo (or a test run) does not collide.
+        relay_port = 8889 if port_free("127.0.0.1", 8889) else free_port()
+        os.environ["RELAY_PORT"] = str(relay_port)
     config = load_or_report(path)
     if config is None:
         return 1
@@ -125,7 +133,8 @@ def _serve(args: argparse.Namespace) -> int:
 
         port = args.port if port_free(args.host, args.port) else free_port(args.host)
         with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
-            _run(config, args.host, port, banner=f"citywall demo (Redis {url})")
+            banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
+            _run(config, args.host, port, banner=banner)
     else:
         _run(config, args.host, args.port, banner=f"citywall serving {path}")
     return 0

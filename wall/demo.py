@@ -1,6 +1,6 @@
 """What ``citywall demo`` runs besides the web app: Redis (a private one unless
-REDIS_URL or redis.url names one), the aggregator and the city simulator, as child
-processes stopped by PID on exit."""
+REDIS_URL or redis.url names one), the video relay, the aggregator and the city
+simulator, as child processes stopped by PID on exit."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def data_plane(
     backfill = int((now - half_year_start(now)).total_seconds())
     base = [sys.executable, "-m", "wall.cli"]
     children = [
+        subprocess.Popen([*base, "relay", "--config", str(config_path)], env=env),
         subprocess.Popen([*base, "aggregate", "--config", str(config_path)], env=env),
         subprocess.Popen(
             [*base, "simulate", "--config", str(config_path), "--speed", str(speed),

@@ -103,7 +103,7 @@ def test_a_bad_config_stops_serve_with_its_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert (
-        f"{bad}:20: tiles -> 0 -> type: unknown tile type 'clok' (valid types: clock, text)"
+        f"{bad}:20: tiles -> 0 -> type: unknown tile type 'clok' (valid types: camera, clock, text)"
         in result.stderr
     )
 

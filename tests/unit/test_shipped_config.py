@@ -50,7 +50,7 @@ def test_check_config_exits_0_on_the_shipped_file() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "OK (10 tiles on 18 screens, 347 cameras)" in result.stdout
+    assert "OK (11 tiles on 18 screens, 347 cameras)" in result.stdout
 
 
 def test_serve_validate_config_exits_0() -> None:

@@ -157,6 +157,41 @@ class RedisSpec(StrictModel):
         return value or None
 
 
+class RelaySpec(StrictModel):
+    """The WebRTC video relay (``citywall relay``): where it listens, how viewers reach it."""
+
+    host: str = Field(default="127.0.0.1", description="Address the relay listens on.")
+    port: int = Field(default=8889, ge=1, le=65535, description="Port the relay listens on.")
+    public_url: str | None = Field(
+        default=None,
+        description="URL browsers use to reach the relay (default http://<host>:<port>).",
+    )
+    token: str = Field(
+        default="citywall-demo-token",
+        min_length=8,
+        description="Bearer token required by the WHEP endpoints "
+        "(per-user tokens come with sign-in); use ${RELAY_TOKEN} in production.",
+    )
+    grace_s: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="Seconds an upstream stays open after its last viewer.",
+    )
+    ice_servers: list[str] = Field(
+        default_factory=list,
+        description="STUN/TURN URLs; empty by default: halls run on closed networks.",
+    )
+    host_addresses: list[str] = Field(
+        default_factory=list,
+        description="Force these local addresses as ICE host candidates (e.g. 127.0.0.1 on a "
+        "machine with only loopback); empty = the machine's own.",
+    )
+
+    def browser_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+
 class WallConfigBase(StrictModel):
     """The whole wall_config.yaml. ``tiles`` is typed per installation by ``config_model()``."""
 
@@ -168,6 +203,7 @@ class WallConfigBase(StrictModel):
     )
     map: MapSpec = Field(description="The e-map.")
     redis: RedisSpec = Field(default_factory=RedisSpec, description="Live data store.")
+    relay: RelaySpec = Field(default_factory=RelaySpec, description="The video relay.")
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:

@@ -1,0 +1,171 @@
+// Camera cells play live video from the relay over WHEP (RFC 9725).
+//
+// Every element with [data-camera-id] inside a .cw-camera tile gets a player. A
+// player shows 连接中 until the first frame is presented, 信号中断 when frames stop
+// for STALL_MS (the relay keeps the session while it reconnects the camera, so the
+// picture comes back by itself), and starts over with backoff when the session
+// fails. Cells that are not visible release their stream. For tests and
+// diagnostics each cell exposes data-state and data-frames (frames presented).
+(function () {
+  "use strict";
+
+  const STALL_MS = 3000;
+  const WATCH_MS = 500;
+  const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
+
+  class Player {
+    constructor(cell) {
+      this.cell = cell;
+      this.video = cell.querySelector("video");
+      this.label = cell.querySelector(".cw-camera__state");
+      this.tile = cell.closest(".cw-camera");
+      this.pc = null;
+      this.session = null;
+      this.frames = 0;
+      this.lastFrame = 0;
+      this.failures = 0;
+      this.retry = null;
+      this.running = false;
+      this.video.muted = true;
+      this.video.playsInline = true;
+      this.watch = setInterval(() => this.check(), WATCH_MS);
+    }
+
+    setState(state) {
+      if (this.cell.dataset.state === state) return;
+      this.cell.dataset.state = state;
+      const text = state === "lost" ? this.tile.dataset.labelLost : this.tile.dataset.labelConnecting;
+      if (this.label && state !== "playing") this.label.textContent = text;
+    }
+
+    async start() {
+      if (this.running) return;
+      this.running = true;
+      clearTimeout(this.retry);
+      this.setState(this.frames > 0 ? "lost" : "connecting");
+      try {
+        await this.negotiate();
+      } catch (err) {
+        console.info("citywall camera", this.cell.dataset.cameraId, "retry:", String(err));
+        this.fail();
+      }
+    }
+
+    async negotiate() {
+      const pc = new RTCPeerConnection({ iceServers: [] });
+      this.pc = pc;
+      pc.addTransceiver("video", { direction: "recvonly" });
+      pc.ontrack = (event) => {
+        this.video.srcObject = event.streams[0] || new MediaStream([event.track]);
+        this.video.play().catch(() => {});
+        this.countFrames();
+      };
+      pc.onconnectionstatechange = () => {
+        if (pc === this.pc && pc.connectionState === "failed") this.fail();
+      };
+      // No waiting for ICE gathering: the relay learns our address from our checks.
+      await pc.setLocalDescription(await pc.createOffer());
+      const base = this.tile.dataset.relay.replace(/\/$/, "");
+      const id = encodeURIComponent(this.cell.dataset.cameraId);
+      const response = await fetch(`${base}/whep/${id}?stream=${this.cell.dataset.stream}`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/sdp",
+          Authorization: `Bearer ${this.tile.dataset.token}`,
+        },
+        body: pc.localDescription.sdp,
+      });
+      if (response.status !== 201) throw new Error(`WHEP ${response.status}`);
+      const location = response.headers.get("Location");
+      this.session = location ? new URL(location, base + "/").href : null;
+      const answer = await response.text();
+      if (pc !== this.pc) return; // stopped meanwhile
+      await pc.setRemoteDescription({ type: "answer", sdp: answer });
+    }
+
+    countFrames() {
+      const video = this.video;
+      if (!video.requestVideoFrameCallback) return;
+      const onFrame = (_now, meta) => {
+        this.frames = meta.presentedFrames;
+        this.lastFrame = performance.now();
+        this.cell.dataset.frames = String(this.frames);
+        this.failures = 0;
+        this.setState("playing");
+        if (this.video === video && this.running) video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+    }
+
+    check() {
+      if (!this.running || this.frames === 0) return;
+      if (performance.now() - this.lastFrame > STALL_MS) this.setState("lost");
+      if (this.cell.dataset.state === "playing") return;
+      // Frames stopped: the camera is reconnecting upstream. If our own session is
+      // gone too, start a new one.
+      const state = this.pc ? this.pc.connectionState : "closed";
+      if (state === "failed" || state === "closed") this.fail();
+    }
+
+    fail() {
+      this.stop();
+      this.setState(this.frames > 0 ? "lost" : "connecting");
+      const delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
+      this.failures += 1;
+      this.retry = setTimeout(() => this.start(), delay);
+    }
+
+    stop() {
+      this.running = false;
+      clearTimeout(this.retry);
+      if (this.session) {
+        fetch(this.session, {
+          method: "DELETE",
+          headers: { Authorization: `Bearer ${this.tile.dataset.token}` },
+        }).catch(() => {});
+        this.session = null;
+      }
+      if (this.pc) {
+        this.pc.close();
+        this.pc = null;
+      }
+      this.video.srcObject = null;
+    }
+
+    destroy() {
+      this.stop();
+      clearInterval(this.watch);
+    }
+  }
+
+  const players = new Map();
+  // Only what is on screen plays: cells scrolled or hidden away give their stream back.
+  const visibility = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const player = players.get(entry.target);
+      if (!player) continue;
+      if (entry.isIntersecting) player.start();
+      else player.stop();
+    }
+  });
+
+  function scan() {
+    for (const cell of document.querySelectorAll(".cw-camera [data-camera-id]")) {
+      if (!players.has(cell)) {
+        players.set(cell, new Player(cell));
+        visibility.observe(cell);
+      }
+    }
+    for (const [cell, player] of players) {
+      if (!cell.isConnected) {
+        visibility.unobserve(cell);
+        player.destroy();
+        players.delete(cell);
+      }
+    }
+  }
+
+  new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+  window.addEventListener("pagehide", () => players.forEach((player) => player.stop()));
+  scan();
+})();

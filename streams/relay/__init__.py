@@ -1,0 +1,1 @@
+"""The WebRTC relay: camera packets fanned out to WHEP viewers, never re-encoded."""

@@ -1,0 +1,127 @@
+"""The relay process: settings, the aiohttp app (hub + WHEP), and running it until told
+to stop; shutdown closes every peer connection, then every upstream and its source."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import aioice.ice
+from aiohttp import web
+from aiortc import RTCIceServer
+
+from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
+from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
+from streams.relay.status import StatusSink
+from streams.relay.whep import WhepOptions, create_whep_app
+
+log = logging.getLogger(__name__)
+
+HUB = web.AppKey("hub", CameraHub)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    token: str  # viewers send ``Authorization: Bearer <token>``
+    host: str = "127.0.0.1"
+    port: int = 8889
+    grace_s: float = 10.0  # keep pulling a camera this long after its last viewer left
+    ice_servers: tuple[RTCIceServer, ...] = ()  # none by default: no public STUN
+    host_addresses: tuple[str, ...] = ()  # ICE host candidates to use instead of the NICs'
+    cors_origins: tuple[str, ...] = ()  # the wall's origin(s); "*" for any
+    burst_speed: float | None = None  # GOP burst pace in x real time; None: at once
+    connect_timeout_s: float = 30.0
+
+
+def force_host_addresses(addresses: Sequence[str]) -> Callable[[], None]:
+    """Make aioice offer exactly these host addresses (it never offers 127.0.0.1 itself,
+    so a machine with only ``lo`` needs this); returns the undo. Process-wide."""
+    original = aioice.ice.get_host_addresses
+    chosen = list(addresses)
+
+    def fixed(use_ipv4: bool, use_ipv6: bool) -> list[str]:
+        return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
+
+    aioice.ice.get_host_addresses = fixed
+
+    def undo() -> None:
+        aioice.ice.get_host_addresses = original
+
+    return undo
+
+
+def create_app(
+    settings: RelaySettings,
+    cameras: CameraUrls,
+    source_factory: SourceFactory,
+    status_sink: StatusSink | None = None,
+    *,
+    schedule: ReconnectSchedule = reconnect_delay,
+) -> web.Application:
+    """The relay as an aiohttp app (``app[HUB]`` is its hub); cleanup closes everything."""
+    if not settings.token:
+        raise ValueError("the relay needs a token (RelaySettings.token)")
+    expected = settings.token.encode()
+
+    def check_token(token: str) -> bool:
+        return hmac.compare_digest(token.encode(), expected)
+
+    hub = CameraHub(
+        cameras, source_factory, status_sink, grace_s=settings.grace_s, schedule=schedule
+    )
+    options = WhepOptions(
+        check_token=check_token,
+        cors_origins=settings.cors_origins,
+        ice_servers=settings.ice_servers,
+        burst_speed=settings.burst_speed,
+        connect_timeout_s=settings.connect_timeout_s,
+    )
+    app = create_whep_app(hub, options)
+    app[HUB] = hub
+    undo = force_host_addresses(settings.host_addresses) if settings.host_addresses else None
+
+    async def close_hub(_: web.Application) -> None:
+        await hub.close()  # after on_shutdown closed the peer connections
+        if undo is not None:
+            undo()
+
+    app.on_cleanup.append(close_hub)
+    return app
+
+
+async def run_relay(
+    settings: RelaySettings,
+    cameras: CameraUrls,
+    source_factory: SourceFactory,
+    status_sink: StatusSink | None = None,
+    *,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until ``stop`` is set (default: until SIGINT or SIGTERM), then shut down."""
+    app = create_app(settings, cameras, source_factory, status_sink)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5.0)
+    await runner.setup()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    if stop is None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+                installed.append(signum)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        log.info("relay on http://%s:%d/whep/ (%d cameras)", settings.host, settings.port,
+                 len(cameras))  # fmt: skip
+        await stop.wait()
+        log.info("relay stopping")
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+        await runner.cleanup()

@@ -1,0 +1,1 @@
+"""Camera sources, found by URL scheme (``rtsp://``, ``file://``, ``sim://``)."""

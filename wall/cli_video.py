@@ -1,0 +1,102 @@
+"""``citywall relay``: the WebRTC (WHEP) relay of the config's cameras.
+
+The wall config gives it the cameras' URLs and the relay settings; the relay itself
+(streams.relay) knows nothing of Dash or of the config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any
+
+from streams.packets import StreamName
+from wall.config import WallConfig
+
+
+def add_commands(commands: Any, add_config_arg: Any) -> None:
+    relay = commands.add_parser("relay", help="relay the cameras to browsers over WebRTC (WHEP)")
+    add_config_arg(relay)
+    relay.add_argument("--host", default=None, help="address to listen on (default relay.host)")
+    relay.add_argument("--port", type=int, default=None, help="port (default relay.port)")
+    relay.add_argument(
+        "--redis-url", default=None, help="where camera states go (default $REDIS_URL, else none)"
+    )
+    relay.set_defaults(handler=_relay_command)
+
+
+def camera_urls(config: WallConfig) -> dict[str, dict[StreamName, str]]:
+    return {camera.id: {"main": camera.main, "sub": camera.sub} for camera in config.cameras.items}
+
+
+def _relay_command(args: argparse.Namespace) -> int:
+    from wall.cli import load_or_report
+
+    config = load_or_report(args.config)
+    if config is None:
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    redis_url = args.redis_url or os.environ.get("REDIS_URL") or config.redis.url
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(config, args.host, args.port, redis_url))
+    return 0
+
+
+async def _serve(
+    config: WallConfig, host: str | None, port: int | None, redis_url: str | None
+) -> None:
+    from aiortc import RTCIceServer
+
+    from streams.relay.server import RelaySettings, run_relay
+    from streams.sources.registry import open_source
+
+    spec = config.relay
+    settings = RelaySettings(
+        token=spec.token,
+        host=host or spec.host,
+        port=port or spec.port,
+        grace_s=spec.grace_s,
+        ice_servers=tuple(RTCIceServer(urls=url) for url in spec.ice_servers),
+        host_addresses=tuple(spec.host_addresses),
+        cors_origins=("*",),
+    )
+    sink = _event_sink(redis_url, config.redis.prefix) if redis_url else None
+    print(
+        f"citywall relay: {len(config.cameras.items)} cameras on "
+        f"http://{settings.host}:{settings.port}/whep/<camera>",
+        flush=True,
+    )
+    await run_relay(settings, camera_urls(config), open_source, sink)
+
+
+def _event_sink(url: str, prefix: str) -> Any:
+    """Camera states as events on ``citywall:cameras``: the aggregator applies them like
+    any producer's (one writer of the live state). The blocking write (it retries
+    through Redis outages) runs in a thread, off the video path."""
+    from datetime import UTC, datetime
+
+    import redis
+
+    from data_feeds.events import CameraEvent
+    from data_feeds.keys import Keys
+    from data_feeds.writer import EventWriter
+    from streams.relay.status import CameraStatus
+
+    writer = EventWriter(redis.Redis.from_url(url), Keys(prefix))
+
+    async def sink(camera_id: str, status: CameraStatus) -> None:
+        if status.status == "connecting":
+            return  # the relay's own business; online and offline are the city's
+        event = CameraEvent(
+            event_id=f"relay-{camera_id}-{status.t}",
+            time=datetime.fromtimestamp(status.t / 1000, UTC),
+            camera_id=camera_id,
+            status=status.status,
+            reason=status.reason[:64] if status.reason else None,
+        )
+        await asyncio.to_thread(writer.write, [event])
+
+    return sink
