@@ -47,6 +47,10 @@ def add_commands(commands: Any, add_config_arg: Any) -> None:
         "--duration", type=parse_duration, default=None,
         help="stop after this much simulated time (e.g. 6h; default: run until stopped)",
     )  # fmt: skip
+    simulate.add_argument(
+        "--no-cameras", action="store_true",
+        help="leave camera status to the video relay (the demo does: its cameras are real)",
+    )  # fmt: skip
     simulate.set_defaults(handler=_simulate_command)
 
     aggregate = commands.add_parser(
@@ -119,7 +123,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
     (south, west), (north, east) = config.map.bounds
     settings = CitySettings(
         bounds=((south, west), (north, east)),
-        camera_ids=tuple(camera.id for camera in config.cameras.items),
+        camera_ids=() if args.no_cameras else tuple(camera.id for camera in config.cameras.items),
         timezone=config.wall.timezone,
         seed=args.seed,
     )

@@ -51,7 +51,7 @@ def data_plane(
         subprocess.Popen([*base, "aggregate", "--config", str(config_path)], env=env),
         subprocess.Popen(
             [*base, "simulate", "--config", str(config_path), "--speed", str(speed),
-             "--seed", str(seed), "--backfill", f"{backfill}s"],
+             "--seed", str(seed), "--backfill", f"{backfill}s", "--no-cameras"],
             env=env,
         ),
     ]  # fmt: skip
