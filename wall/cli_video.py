@@ -75,21 +75,26 @@ async def _serve(
 def _event_sink(url: str, prefix: str) -> Any:
     """Camera states as events on ``citywall:cameras``: the aggregator applies them like
     any producer's (one writer of the live state). The blocking write (it retries
-    through Redis outages) runs in a thread, off the video path."""
+    through Redis outages) runs in a thread, off the video path. The relay's own view
+    (connecting / online / offline, last error) also goes to ``relay:cameras``."""
     from datetime import UTC, datetime
 
     import redis
+    import redis.asyncio
 
     from data_feeds.events import CameraEvent
     from data_feeds.keys import Keys
     from data_feeds.writer import EventWriter
-    from streams.relay.status import CameraStatus
+    from streams.relay.status import CameraStatus, redis_status_sink
 
     writer = EventWriter(redis.Redis.from_url(url), Keys(prefix))
+    # The relay's own view, connecting included, with the last error: for operators.
+    relay_view = redis_status_sink(redis.asyncio.Redis.from_url(url), prefix + "relay:cameras")
 
     async def sink(camera_id: str, status: CameraStatus) -> None:
+        await relay_view(camera_id, status)
         if status.status == "connecting":
-            return  # the relay's own business; online and offline are the city's
+            return  # online and offline are the city's: they go through the data plane
         event = CameraEvent(
             event_id=f"relay-{camera_id}-{status.t}",
             time=datetime.fromtimestamp(status.t / 1000, UTC),

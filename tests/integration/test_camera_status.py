@@ -88,6 +88,8 @@ async def watch_through_an_outage(
         await asyncio.to_thread(wait_state, client, aggregator, "offline", 10)
         reason = json.loads(client.hget(Keys().cameras, "RT-001") or "{}").get("reason")
         assert reason and "disconnected" in reason
+        relay_view = json.loads(client.hget("citywall:relay:cameras", "RT-001") or "{}")
+        assert relay_view["status"] in ("offline", "connecting")  # retrying meanwhile
 
         camera.start()  # same port; the relay retries every second at first
         back = await asyncio.to_thread(wait_state, client, aggregator, "online", 30)
