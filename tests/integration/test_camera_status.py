@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import redis
+import requests
 
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.keys import Keys
@@ -99,3 +100,52 @@ async def watch_through_an_outage(
         assert viewer.frames - before >= 15  # the same session plays again
     finally:
         await viewer.close()
+
+
+def test_two_viewers_of_a_real_camera_share_one_upstream_that_stops_after_the_grace(
+    tmp_path: Path,
+) -> None:
+    with RtspServer(paths=["/cam1"]) as camera:
+        inventory = tmp_path / "cameras.csv"
+        inventory.write_text(
+            "id,name,lat,lon,grid,main,sub,tags\n"
+            f"RT-001,文星路口,28.69,112.89,4306240010101,{camera.url()},{camera.url()},\n",
+            encoding="utf-8",
+        )
+        port = free_port()
+        config = tmp_path / "wall_config.yaml"
+        config.write_text(
+            CONFIG.format(inventory=inventory, port=port, token=TOKEN).replace(
+                "grace_s: 30", "grace_s: 1"
+            ),
+            encoding="utf-8",
+        )
+        relay = start_wall(["relay", "--config", str(config)], tmp_path / "relay.log", port)
+        try:
+            asyncio.run(two_viewers_then_none(relay.url))
+        finally:
+            relay.stop()
+
+
+def upstreams(relay: str) -> int:
+    text = requests.get(f"{relay}/metrics", timeout=5).text
+    line = next(row for row in text.splitlines() if row.startswith("citywall_relay_upstreams "))
+    return int(float(line.split()[1]))
+
+
+async def two_viewers_then_none(relay: str) -> None:
+    viewers = [WhepViewer(relay, TOKEN), WhepViewer(relay, TOKEN)]
+    try:
+        for viewer in viewers:
+            assert await viewer.connect("RT-001", "sub") == 201
+        for viewer in viewers:
+            assert await viewer.wait_frames(10, timeout=10)  # both decode the camera
+        assert await asyncio.to_thread(upstreams, relay) == 1  # one pull for both
+    finally:
+        for viewer in viewers:
+            await viewer.delete()
+            await viewer.close()
+    await asyncio.sleep(0.3)
+    assert await asyncio.to_thread(upstreams, relay) == 1  # still within the grace
+    await asyncio.sleep(1.5)
+    assert await asyncio.to_thread(upstreams, relay) == 0  # then the pull stops
