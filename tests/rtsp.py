@@ -134,3 +134,13 @@ class RtspServer:
         self.stop()
         if self.log is None and self._stderr_path is not None:
             self._stderr_path.unlink(missing_ok=True)
+
+
+def one_camera_inventory(path: Path, server: RtspServer, camera_id: str = "RT-001") -> Path:
+    """A camera inventory (cameras.csv) of one camera whose streams are ``server``'s."""
+    path.write_text(
+        "id,name,lat,lon,grid,main,sub,tags\n"
+        f"{camera_id},文星路口,28.69,112.89,4306240010101,{server.url()},{server.url()},\n",
+        encoding="utf-8",
+    )
+    return path

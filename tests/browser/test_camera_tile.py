@@ -13,7 +13,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.conftest import Browser, console_errors
 from tests.helpers import ROOT, RunningWall, start_wall
-from tests.rtsp import RtspServer
+from tests.rtsp import RtspServer, one_camera_inventory
 from wall.localhost import free_port
 
 TOKEN = "browser-test-token"
@@ -125,12 +125,7 @@ def test_a_dead_camera_shows_signal_lost_and_recovers_by_itself(
     """A real RTSP camera behind the relay: killed, the tile says 信号中断 over the last
     picture; started again on the same port, it plays again without anyone acting."""
     with RtspServer(paths=["/cam1"]) as camera:
-        inventory = tmp_path / "cameras.csv"
-        inventory.write_text(
-            "id,name,lat,lon,grid,main,sub,tags\n"
-            f"RT-001,文星路口,28.69,112.89,4306240010101,{camera.url()},{camera.url()},\n",
-            encoding="utf-8",
-        )
+        inventory = one_camera_inventory(tmp_path / "cameras.csv", camera)
         relay_port = free_port()
         config = tmp_path / "wall_config.yaml"
         config.write_text(

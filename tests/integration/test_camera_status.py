@@ -15,8 +15,8 @@ import requests
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
-from tests.helpers import start_wall
-from tests.rtsp import RtspServer
+from tests.helpers import RunningWall, start_wall
+from tests.rtsp import RtspServer, one_camera_inventory
 from tests.whep_client import WhepViewer
 from wall.localhost import free_port
 
@@ -28,8 +28,24 @@ tiles:
   - {{id: one, type: camera, x: 0, y: 0, cameras: [RT-001]}}
 cameras: {{inventory: {inventory}}}
 map: {{center: [28.689, 112.889], zoom: 14, bounds: [[28.64, 112.83], [28.74, 112.95]]}}
-relay: {{port: {port}, token: {token}, grace_s: 30}}
+relay: {{port: {port}, token: {token}, grace_s: {grace_s}}}
 """
+
+
+def start_relay(
+    camera: RtspServer, tmp_path: Path, grace_s: float, redis_url: str | None = None
+) -> RunningWall:
+    """``citywall relay`` for a wall of one camera, the RTSP server's."""
+    inventory = one_camera_inventory(tmp_path / "cameras.csv", camera)
+    port = free_port()
+    config = tmp_path / "wall_config.yaml"
+    config.write_text(
+        CONFIG.format(inventory=inventory, port=port, token=TOKEN, grace_s=grace_s),
+        encoding="utf-8",
+    )
+    args = ["relay", "--config", str(config)]
+    args += ["--redis-url", redis_url] if redis_url else []
+    return start_wall(args, tmp_path / "relay.log", port)
 
 
 def camera_state(client: redis.Redis, aggregator: Aggregator) -> str | None:
@@ -51,22 +67,7 @@ def test_a_killed_camera_goes_offline_and_comes_back_by_itself(
     redis_server: EmbeddedRedis, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     with RtspServer(paths=["/cam1"]) as camera:
-        inventory = tmp_path / "cameras.csv"
-        inventory.write_text(
-            "id,name,lat,lon,grid,main,sub,tags\n"
-            f"RT-001,文星路口,28.69,112.89,4306240010101,{camera.url()},{camera.url()},\n",
-            encoding="utf-8",
-        )
-        port = free_port()
-        config = tmp_path / "wall_config.yaml"
-        config.write_text(
-            CONFIG.format(inventory=inventory, port=port, token=TOKEN), encoding="utf-8"
-        )
-        relay = start_wall(
-            ["relay", "--config", str(config), "--redis-url", redis_server.url],
-            tmp_path / "relay.log",
-            port,
-        )
+        relay = start_relay(camera, tmp_path, grace_s=30, redis_url=redis_server.url)
         aggregator = Aggregator(redis_client, AggregatorSettings(consumer="test"))
         aggregator.ensure_groups()
         try:
@@ -106,21 +107,7 @@ def test_two_viewers_of_a_real_camera_share_one_upstream_that_stops_after_the_gr
     tmp_path: Path,
 ) -> None:
     with RtspServer(paths=["/cam1"]) as camera:
-        inventory = tmp_path / "cameras.csv"
-        inventory.write_text(
-            "id,name,lat,lon,grid,main,sub,tags\n"
-            f"RT-001,文星路口,28.69,112.89,4306240010101,{camera.url()},{camera.url()},\n",
-            encoding="utf-8",
-        )
-        port = free_port()
-        config = tmp_path / "wall_config.yaml"
-        config.write_text(
-            CONFIG.format(inventory=inventory, port=port, token=TOKEN).replace(
-                "grace_s: 30", "grace_s: 1"
-            ),
-            encoding="utf-8",
-        )
-        relay = start_wall(["relay", "--config", str(config)], tmp_path / "relay.log", port)
+        relay = start_relay(camera, tmp_path, grace_s=1)
         try:
             asyncio.run(two_viewers_then_none(relay.url))
         finally:
