@@ -57,7 +57,6 @@ from aiohttp import web
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
-    RTCRtpSender,
     RTCSessionDescription,
     rtcrtpreceiver,
 )
@@ -394,10 +393,7 @@ class BenchViewer:
             transceiver = self.pc.addTransceiver("video", direction="recvonly")
         finally:
             MARKER_FRAMES = False
-        transceiver.setCodecPreferences([
-            c for c in RTCRtpSender.getCapabilities("video").codecs
-            if c.mimeType.lower() in ("video/h264", "video/rtx")
-        ])  # fmt: skip
+        transceiver.setCodecPreferences(h264_preferences())
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:

@@ -11,10 +11,11 @@ import aiohttp
 from aiortc import (
     RTCConfiguration,
     RTCPeerConnection,
-    RTCRtpSender,
     RTCSessionDescription,
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from streams.relay.sdp import h264_preferences
 
 
 @dataclass
@@ -36,10 +37,7 @@ class WhepViewer:
         """POST the offer; on 201 apply the answer. Returns the HTTP status."""
         self.started = time.monotonic()
         transceiver = self.pc.addTransceiver("video", direction="recvonly")
-        transceiver.setCodecPreferences([
-            c for c in RTCRtpSender.getCapabilities("video").codecs
-            if c.mimeType.lower() in ("video/h264", "video/rtx")
-        ])  # fmt: skip
+        transceiver.setCodecPreferences(h264_preferences())
 
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
+from data_feeds.keys import Keys
 from wall.config import WallConfig
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
@@ -169,7 +170,5 @@ def _aggregate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(config: WallConfig) -> Any:
-    from data_feeds.keys import Keys
-
+def _keys(config: WallConfig) -> Keys:
     return Keys(config.redis.prefix)

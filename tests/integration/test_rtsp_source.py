@@ -13,10 +13,11 @@ import av
 import numpy as np
 import pytest
 
-from streams.packets import EncodedPacket, PacketSource, SourceError
+from streams.packets import SourceError
 from streams.sources.annexb import NAL_IDR, NAL_PPS, NAL_SPS, is_annexb, nal_types
 from streams.sources.registry import open_source
 from streams.sources.rtsp import RtspSource
+from tests.packets import take
 from tests.rtsp import RtspServer
 
 
@@ -24,15 +25,6 @@ from tests.rtsp import RtspServer
 def server() -> Iterator[RtspServer]:
     with RtspServer(paths=["/cam1", "/cam2"], size="480x272") as running:
         yield running
-
-
-async def take(source: PacketSource, count: int) -> list[EncodedPacket]:
-    packets: list[EncodedPacket] = []
-    async for packet in source.packets():
-        packets.append(packet)
-        if len(packets) == count:
-            break
-    return packets
 
 
 def rtsp_threads() -> list[str]:

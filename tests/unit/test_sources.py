@@ -13,24 +13,16 @@ import av
 import numpy as np
 import pytest
 
-from streams.packets import EncodedPacket, PacketSource, SourceError
+from streams.packets import EncodedPacket, SourceError
 from streams.sources.annexb import NAL_IDR, NAL_PPS, NAL_SPS, is_annexb, nal_types
 from streams.sources.clock_reader import read_burned_clock
 from streams.sources.file import FileSource
 from streams.sources.registry import known_schemes, open_source, register
 from streams.sources.rtsp import RtspSource
 from streams.sources.sim import SimSource
+from tests.packets import take
 
 # ---------------------------------------------------------------- helpers
-
-
-async def take(source: PacketSource, count: int) -> list[EncodedPacket]:
-    packets: list[EncodedPacket] = []
-    async for packet in source.packets():
-        packets.append(packet)
-        if len(packets) == count:
-            break
-    return packets
 
 
 def params_before_idr(data: bytes) -> bool:
