@@ -31,6 +31,7 @@ unit integration browser:
 docs:
 	$(BIN)/citywall config-schema --markdown > docs/config-reference.md
 	$(BIN)/python scripts/make_camera_inventory.py > cameras.csv
+	$(BIN)/python scripts/make_basemap.py > basemap.geojson
 
 screenshot:
 	@scripts/bootstrap.sh test

@@ -37,6 +37,12 @@ class Keys:
         """The data clock: the latest event time applied, in ms since the epoch."""
         return self.prefix + "clock"
 
+    @property
+    def heartbeat(self) -> str:
+        """Set by every running aggregator each second (ms since the epoch, expiring):
+        the web tier calls the live state stale when it is missing or old."""
+        return self.prefix + "heartbeat:aggregator"
+
     def case(self, case_id: str) -> str:
         return self.prefix + "case:" + case_id
 

@@ -10,9 +10,10 @@ running faster than real time still has a consistent present.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 from zoneinfo import ZoneInfo
 
@@ -71,13 +72,53 @@ KPIS: Final[tuple[Kpi, ...]] = (
 KPI_BY_KEY: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in KPIS}
 
 
+class DayTotals:
+    """Counter sums of whole past days, kept between reads by a long-lived reader.
+
+    A half-year's KPIs sum ~4,400 hour buckets; a past day's only change when an
+    event of that day arrives late. Whoever follows ``citywall:updates`` calls
+    ``forget_from(earliest)`` with each update's earliest event time, and the days
+    from then on are read again.
+    """
+
+    def __init__(self) -> None:
+        self._days: dict[date, Counter[str]] = {}
+
+    def get(self, day: date) -> Counter[str] | None:
+        return self._days.get(day)
+
+    def put(self, day: date, sums: Counter[str]) -> None:
+        self._days[day] = sums
+
+    def forget_from(self, moment: datetime) -> None:
+        first = moment.date()
+        for day in [day for day in self._days if day >= first]:
+            del self._days[day]
+
+    def __len__(self) -> int:
+        return len(self._days)
+
+
 class KpiReader:
     def __init__(
-        self, client: redis.Redis, keys: Keys | None = None, timezone: str = "Asia/Shanghai"
+        self,
+        client: redis.Redis,
+        keys: Keys | None = None,
+        timezone: str = "Asia/Shanghai",
+        day_totals: DayTotals | None = None,
     ) -> None:
         self._client = client
         self._keys = keys or Keys()
         self._zone = ZoneInfo(timezone)
+        self.day_totals = day_totals
+
+    @property
+    def keys(self) -> Keys:
+        return self._keys
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self._zone
 
     def now(self) -> datetime:
         """The data clock (latest event applied), else the wall clock; local time."""
@@ -97,6 +138,43 @@ class KpiReader:
         ]
         frame = pd.DataFrame(rows, index=pd.DatetimeIndex(hours, name="hour"))
         return frame.fillna(0).astype("int64")
+
+    def sums(self, start: datetime, end: datetime) -> pd.Series:
+        """Counter totals over [start, end): whole past days from ``day_totals`` when
+        the reader has one, the other hours read bucket by bucket."""
+        hours = self._hours(start, end)
+        if self.day_totals is None:
+            return self._read_sums(hours)
+        today = max(self.now(), datetime.now(self._zone)).date()
+        by_day: dict[date, list[datetime]] = {}
+        for hour in hours:
+            by_day.setdefault(hour.date(), []).append(hour)
+        total: Counter[str] = Counter()
+        loose: list[datetime] = []
+        for day, day_hours in by_day.items():
+            whole = len(day_hours) == len(self._hours(*_day_bounds(day, self._zone)))
+            if not whole or day >= today:
+                loose.extend(day_hours)
+                continue
+            cached = self.day_totals.get(day)
+            if cached is None:
+                cached = self._read_counter(day_hours)
+                self.day_totals.put(day, cached)
+            total.update(cached)
+        total.update(self._read_counter(loose))
+        return pd.Series(total, dtype="int64")
+
+    def _read_counter(self, hours: list[datetime]) -> Counter[str]:
+        pipe = self._client.pipeline(transaction=False)
+        for hour in hours:
+            pipe.hgetall(self._keys.kpi_bucket(hour.strftime("%Y%m%d%H")))
+        total: Counter[str] = Counter()
+        for bucket in pipe.execute():
+            total.update({key.decode(): int(value) for key, value in bucket.items()})
+        return total
+
+    def _read_sums(self, hours: list[datetime]) -> pd.Series:
+        return pd.Series(self._read_counter(hours), dtype="int64")
 
     def summary(self, start: datetime, end: datetime) -> pd.DataFrame:
         """Every KPI over [start, end): value, numerator, denominator, labels."""
@@ -135,9 +213,21 @@ class KpiReader:
 
     def open_cases(self) -> pd.DataFrame:
         """Cases not yet closed or cancelled, with their current status and place."""
-        ids = [
-            i.decode() for i in cast(list[bytes], self._client.zrange(self._keys.open_cases, 0, -1))
-        ]
+        ids = cast(list[bytes], self._client.zrange(self._keys.open_cases, 0, -1))
+        return self._cases([i.decode() for i in ids])
+
+    def recent_cases(self, limit: int) -> pd.DataFrame:
+        """The ``limit`` latest reported cases, open or finished, newest first: the
+        hall's "latest cases" list (a county closes most within hours)."""
+        pipe = self._client.pipeline(transaction=False)
+        pipe.zrevrange(self._keys.open_cases, 0, limit - 1)
+        pipe.zrevrange(self._keys.closed_cases, 0, limit - 1)
+        open_ids, closed_ids = cast(list[list[bytes]], pipe.execute())
+        ids = list(dict.fromkeys(i.decode() for i in [*open_ids, *closed_ids]))
+        cases = self._cases(ids)
+        return cases.sort_values("reported_at", ascending=False, kind="stable").head(limit)
+
+    def _cases(self, ids: list[str]) -> pd.DataFrame:
         fields = [
             "case_id", "status", "kind", "category", "category_name", "major_name", "source",
             "priority", "grid", "lat", "lon", "dept", "deadline", "reported_at",
@@ -147,6 +237,7 @@ class KpiReader:
             pipe.hmget(self._keys.case(case_id), fields)
         rows = [[_text(value) for value in row] for row in pipe.execute()]
         frame = pd.DataFrame(rows, columns=fields)
+        frame = frame[frame["case_id"].notna()]  # dropped by retention meanwhile
         for column in ("lat", "lon"):
             frame[column] = pd.to_numeric(frame[column])
         for column in ("deadline", "reported_at"):
@@ -211,7 +302,7 @@ class KpiReader:
         """Counter sums over the period (one row, or one row per dimension value),
         with 应结案数 added: closed in the period plus open cases whose deadline
         passed in it."""
-        sums = self.counters(start, end).sum()
+        sums = self.sums(start, end)
         overdue = self._overdue_open(start, end)
         if dimension is None:
             frame = sums[[name for name in sums.index if "|" not in name]].to_frame().T
@@ -219,10 +310,13 @@ class KpiReader:
         else:
             prefix = "|" + DIMENSION_PREFIX[dimension]
             picked = sums[[name for name in sums.index if prefix in name]]
-            split = picked.index.str.split("|", n=1)
-            frame = pd.Series(picked.to_numpy(), index=pd.MultiIndex.from_tuples(
-                [(tag.removeprefix(prefix[1:]), metric) for metric, tag in split]
-            )).unstack(fill_value=0)  # fmt: skip
+            pairs = [name.split("|", 1) for name in picked.index]
+            if pairs:
+                frame = pd.Series(picked.to_numpy(), index=pd.MultiIndex.from_tuples(
+                    [(tag.removeprefix(prefix[1:]), metric) for metric, tag in pairs]
+                )).unstack(fill_value=0)  # fmt: skip
+            else:  # nothing counted in the period yet (just after midnight)
+                frame = pd.DataFrame(index=pd.Index([], dtype="object"))
             if not overdue.empty:
                 counts = overdue[dimension].value_counts()
                 frame = frame.reindex(frame.index.union(counts.index), fill_value=0)
@@ -247,6 +341,11 @@ class KpiReader:
         frame = pd.DataFrame(rows, columns=["kind", "category", "source", "grid"])
         frame["category"] = frame["kind"] + "-" + frame["category"].str[:2]
         return frame
+
+
+def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(), zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), zone)
 
 
 def _kpi_table(totals: pd.Series) -> pd.DataFrame:

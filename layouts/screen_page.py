@@ -13,7 +13,7 @@ from dash import html
 from dash.development.base_component import Component
 
 from layouts.tile_frame import tile_frame
-from layouts.wall_page import wall_style
+from layouts.wall_page import live_labels, wall_style
 from wall.geometry import screen_rect, tiles_on_screen
 from wall.html_attrs import attrs
 from wall.tiles.base import TileContext, TileType
@@ -30,6 +30,7 @@ def screen_page(ctx: TileContext, types: Mapping[str, TileType], number: int) ->
             className="cw-wall cw-wall--screen",
             style={**wall_style(ctx), "--col": str(screen.x), "--row": str(screen.y)},
             **attrs(data_screen=str(number)),
+            **live_labels(ctx),
         ),
         className="cw-stage cw-stage--screen",
     )

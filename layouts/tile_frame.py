@@ -18,10 +18,16 @@ def tile_frame(tile: TileConfig, ctx: TileContext, types: Mapping[str, TileType]
     if tile.title:
         children.append(html.Div(tile.title, className="cw-tile__title"))
     children.append(html.Div(tile_type.layout(tile, ctx), className="cw-tile__body"))
+    live = tile_type.live is not None and bool(tile_type.live(tile))
+    if live:
+        # Filled by assets/live.js while the data is not live: "数据中断 · 12 s".
+        children.append(html.Div(className="cw-tile__stale", role="status"))
+    extra = attrs(data_live="1") if live else {}
     return html.Div(
         children,
         id=f"tile-{tile.id}",
         className=f"cw-tile cw-tile--{tile_type.name}",
         style=percent_box(tile_rect(tile), ctx.config.wall),
         **attrs(data_tile_id=tile.id, data_tile_type=tile_type.name),
+        **extra,
     )

@@ -8,6 +8,7 @@ screens make it, proportionally, and never grows with a tile's span.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from dash import html
 from dash.development.base_component import Component
@@ -16,6 +17,19 @@ from layouts.tile_frame import tile_frame
 from wall.geometry import percent_box, screen_rect
 from wall.html_attrs import attrs
 from wall.tiles.base import TileContext, TileType
+
+
+def live_labels(ctx: TileContext) -> dict[str, Any]:
+    """The stale badge's words, read by assets/live.js from the wall element."""
+    t = ctx.translate
+    return attrs(
+        data_label_stale=t("live.stale"),
+        data_label_no_data=t("live.unconfigured"),
+        # templates: assets/live.js fills in {n}
+        data_age_seconds=t("live.age_seconds", n="{n}"),
+        data_age_minutes=t("live.age_minutes", n="{n}"),
+        data_age_hours=t("live.age_hours", n="{n}"),
+    )
 
 
 def wall_style(ctx: TileContext) -> dict[str, str]:
@@ -52,6 +66,7 @@ def wall_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
             id="wall",
             className="cw-wall",
             style={**wall_style(ctx), "--ratio": f"{width / height:.6f}"},
+            **live_labels(ctx),
         ),
         className="cw-stage cw-stage--wall",
     )

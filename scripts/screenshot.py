@@ -1,11 +1,15 @@
-"""Take a PNG of the wall as headless Chromium renders it (for docs/).
+"""Take a PNG of the running demo as headless Chromium shows it (for docs/).
 
-python scripts/screenshot.py docs/wall.png [--path /wall] [--size 1920x540]
+python scripts/screenshot.py docs/wall.png [--path /wall] [--size 2560x720] [--settle 20]
+
+It starts ``citywall demo`` (private Redis, simulator back-filled to now, relay), waits
+until the live tiles are live and the cameras play, then saves the page.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -17,18 +21,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+
 from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
 from wall.localhost import free_port, stop_process  # noqa: E402
 
+READY = """
+const wall = document.getElementById('wall');
+const cells = [...document.querySelectorAll('.cw-camera__cell')];
+return !!wall && wall.dataset.liveState === 'live'
+    && cells.every(c => c.dataset.state === 'playing');
+"""
 
-def wait_until_up(url: str, timeout: float = 60) -> None:
+
+def wait_until_up(url: str, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.5)
     raise SystemExit(f"{url} did not answer")
 
 
@@ -36,34 +50,40 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
     parser.add_argument("--path", default="/wall")
-    parser.add_argument("--size", default="1920x540")
+    parser.add_argument("--size", default="2560x720")
+    parser.add_argument("--settle", type=float, default=20.0, help="seconds after ready")
     args = parser.parse_args()
+    os.environ["SE_OFFLINE"] = "true"
     chromium = shutil.which("chromium") or sys.exit("chromium not found")
+    driver_path = shutil.which("chromedriver") or sys.exit("chromedriver not found")
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "citywall"), "serve", "--port", str(port)],
+        [str(Path(sys.executable).parent / "citywall"), "demo", "--port", str(port)],
         cwd=ROOT,
         start_new_session=True,
     )
+    width, height = (int(v) for v in args.size.split("x"))
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         with tempfile.TemporaryDirectory() as profile:
-            subprocess.run(
-                [
-                    chromium,
-                    *CHROMIUM_FLAGS,
-                    f"--user-data-dir={profile}",
-                    f"--window-size={args.size.replace('x', ',')}",
-                    "--virtual-time-budget=4000",
-                    f"--screenshot={args.out.resolve()}",
-                    f"http://127.0.0.1:{port}{args.path}",
-                ],
-                check=True,
-                capture_output=True,
-            )
+            options = webdriver.ChromeOptions()
+            options.binary_location = chromium
+            for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
+                options.add_argument(flag)
+            options.add_argument(f"--window-size={width},{height}")
+            driver = webdriver.Chrome(options=options, service=Service(driver_path))
+            try:
+                driver.get(f"http://127.0.0.1:{port}{args.path}")
+                deadline = time.monotonic() + 120
+                while not driver.execute_script(READY) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                time.sleep(args.settle)
+                driver.save_screenshot(str(args.out.resolve()))
+            finally:
+                driver.quit()
         print(f"wrote {args.out}")
     finally:
-        stop_process(server, group=True)
+        stop_process(server, group=True, timeout=20)
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import RunningWall, start_wall
+from tests.case_story import SHANGHAI, CaseStory
+from tests.helpers import SHIPPED_CONFIG, RunningWall, start_wall
+from tests.live_stack import LiveStack
 from wall.localhost import free_port
 
 
@@ -32,15 +34,17 @@ def wall_server(tmp_path: Path) -> Iterator[Callable[..., RunningWall]]:
 
 
 @pytest.fixture(scope="session")
-def shipped_wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningWall]:
-    """The shipped wall_config.yaml, served once for the whole session, with its video
-    relay (on a free port: the config reads it from $RELAY_PORT)."""
-    logs = tmp_path_factory.mktemp("shipped")
-    relay_port = free_port()
-    os.environ["RELAY_PORT"] = str(relay_port)
-    relay = start_wall(["relay"], logs / "relay.log", relay_port)
-    port = free_port()
-    wall = start_wall(["serve", "--port", str(port)], logs / "citywall.log", port)
-    yield wall
-    wall.stop()
-    relay.stop()
+def shipped_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The shipped wall_config.yaml, served once for the whole session as the hall runs
+    it: a private Redis, the aggregator, the video relay (on a free port: the config
+    reads it from $RELAY_PORT) and the web server; one case in today's figures."""
+    stack = LiveStack(SHIPPED_CONFIG, tmp_path_factory.mktemp("shipped"), relay=True).start()
+    start = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=20)
+    stack.write(list(CaseStory("SHIPPED-1", start).through_dispatch().events))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def shipped_wall(shipped_stack: LiveStack) -> RunningWall:
+    return shipped_stack.wall

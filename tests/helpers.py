@@ -37,7 +37,13 @@ class RunningWall:
         stop_process(self.process, group=True)  # its own group: reaches every child
 
 
-def start_wall(args: list[str], log: Path, port: int, timeout: float = 60.0) -> RunningWall:
+def start_wall(
+    args: list[str],
+    log: Path,
+    port: int,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+) -> RunningWall:
     """Run ``citywall <args>`` and wait until it answers /healthz."""
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -45,6 +51,7 @@ def start_wall(args: list[str], log: Path, port: int, timeout: float = 60.0) -> 
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            env=env,
             start_new_session=True,  # its own process group, so stop() reaches every child
         )
     wall = RunningWall(url=f"http://127.0.0.1:{port}", process=process, log=log)
@@ -60,3 +67,27 @@ def start_wall(args: list[str], log: Path, port: int, timeout: float = 60.0) -> 
         time.sleep(0.1)
     wall.stop()
     raise RuntimeError(f"citywall did not answer within {timeout} s:\n{wall.output()}")
+
+
+def write_config(path: Path, tiles_yaml: str, locale: str = "zh-CN") -> Path:
+    """A wall config with the shipped camera inventory and map, and the given tiles
+    (YAML list items, indented by two spaces)."""
+    path.write_text(
+        f"""version: 1
+wall:
+  title: 测试大屏
+  locale: {locale}
+tiles:
+{tiles_yaml}
+cameras:
+  inventory: {ROOT / "cameras.csv"}
+map:
+  center: [28.689, 112.889]
+  zoom: 14
+  bounds: [[28.64, 112.83], [28.74, 112.95]]
+relay:
+  port: ${{RELAY_PORT:-8889}}
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -13,12 +13,19 @@ from layouts import Pages, render
 from layouts.not_found import not_found_html
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
+from wall.live.hub import LiveHub
+from wall.live.sse import install_live_routes
 from wall.paths import ASSETS_DIR
 from wall.tiles.base import TileContext, TileType
 from wall.tiles.registry import tile_types
 
 
-def create_app(config: WallConfigBase, types: Mapping[str, TileType] | None = None) -> Dash:
+def create_app(
+    config: WallConfigBase,
+    types: Mapping[str, TileType] | None = None,
+    hub: LiveHub | None = None,
+) -> Dash:
+    """The wall's Dash app. ``hub`` feeds the live tiles; without one they say 未接入数据."""
     types = dict(types if types is not None else tile_types())
     translate = Translator(config.wall.locale)
     pages = Pages(ctx=TileContext(config=config, translate=translate), types=types)
@@ -43,6 +50,7 @@ def create_app(config: WallConfigBase, types: Mapping[str, TileType] | None = No
         if tile_type.register_callbacks is not None:
             tile_type.register_callbacks(app)
     _install_http_routes(app.server, pages)
+    install_live_routes(app.server, hub)
     return app
 
 
@@ -56,7 +64,7 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
     @server.before_request
     def _unknown_paths_get_404() -> ResponseReturnValue | None:
         path = request.path
-        if path.startswith(("/_", "/assets/")) or path == "/healthz":
+        if path.startswith(("/_", "/assets/")) or path in ("/healthz", "/live/events"):
             return None  # Dash's own endpoints and static files
         if path == "/":
             return redirect("/wall")

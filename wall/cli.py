@@ -13,6 +13,7 @@ from wall.cli_data import NoRedisError, add_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import config_model
+from wall.live.hub import LiveHub
 from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
 from wall.tiles.registry import tile_types
@@ -134,18 +135,20 @@ def _serve(args: argparse.Namespace) -> int:
         port = args.port if port_free(args.host, args.port) else free_port(args.host)
         with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
             banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
-            _run(config, args.host, port, banner=banner)
+            _run(config, args.host, port, banner=banner, redis_url=url)
     else:
-        _run(config, args.host, args.port, banner=f"citywall serving {path}")
+        redis_url = os.environ.get("REDIS_URL") or config.redis.url
+        _run(config, args.host, args.port, f"citywall serving {path}", redis_url=redis_url)
     return 0
 
 
-def _run(config: WallConfig, host: str, port: int, banner: str) -> None:
+def _run(config: WallConfig, host: str, port: int, banner: str, redis_url: str | None) -> None:
     from waitress import serve
 
     from wall.app import create_app
 
-    app = create_app(config)
+    hub = _live_hub(config, redis_url)
+    app = create_app(config, hub=hub)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     count = config.wall.screen_count
@@ -157,7 +160,21 @@ def _run(config: WallConfig, host: str, port: int, banner: str) -> None:
         f"Press Ctrl+C to stop.",
         flush=True,
     )
-    serve(app.server, host=host, port=port, threads=8, ident="citywall", _quiet=True)
+    try:
+        # Each connected screen holds one thread for its event stream: room for 100.
+        serve(app.server, host=host, port=port, threads=128, ident="citywall", _quiet=True)
+    finally:
+        if hub is not None:
+            hub.stop()
+
+
+def _live_hub(config: WallConfig, url: str | None) -> LiveHub | None:
+    """The live tiles' feed; with no Redis configured, none (the tiles say so)."""
+    if not url:
+        return None
+    from wall.live import open_hub
+
+    return open_hub(config, tile_types(), url)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ local STREAM = {c = 'cases', o = 'officers', m = 'cameras', h = 'hotline', a = '
 local deltas, gauges = {}, {}
 local changed_cases, topics, acks = {}, {}, {}
 local latest = 0
+local batch_earliest = math.huge  -- the web tier drops cached day totals from here on
 
 local function ack(stream, id)
   local list = acks[stream]
@@ -294,6 +295,7 @@ for i = 1, #ops do
   local op = ops[i]
   APPLY[op[1]](op)
   if op[4] > latest then latest = op[4] end
+  if op[4] < batch_earliest then batch_earliest = op[4] end
   ack(STREAM[op[1]], op[2])
 end
 
@@ -328,6 +330,6 @@ if #names > 0 then
   for i = 1, math.min(#changed_cases, 50) do shown[i] = changed_cases[i] end
   redis.call('XADD', P .. 'updates', 'MAXLEN', '~', UPDATES_MAXLEN, '*',
     'topics', table.concat(names, ','), 'cases', table.concat(shown, ','),
-    'clock', tostring(latest))
+    'clock', tostring(latest), 'earliest', tostring(batch_earliest))
 end
 return #ops

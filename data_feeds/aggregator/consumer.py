@@ -27,6 +27,10 @@ from data_feeds.keys import AGGREGATOR_GROUP, Keys
 
 log = logging.getLogger(__name__)
 STREAM_CODES = {"c": "cases", "o": "officers", "m": "cameras", "h": "hotline", "a": "approvals"}
+# The web tier calls the live state stale once the heartbeat is older than its
+# threshold (10 s by default); the key expires so a dead aggregator leaves no trace.
+HEARTBEAT_EVERY_S = 1.0
+HEARTBEAT_TTL_MS = 60_000
 OUTAGE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
@@ -70,6 +74,7 @@ class Aggregator:
         self._stream_names = {self._keys.stream(name): name for name in STREAMS}
         self._recovering = True
         self._next_claim = 0.0
+        self._next_heartbeat = 0.0
         self._next_maintenance = 0.0
         self.stats = AggregatorStats()
 
@@ -106,6 +111,9 @@ class Aggregator:
             if now >= self._next_claim:
                 self._next_claim = now + self._settings.claim_every_s
                 handled += self.claim_stale()
+            if now >= self._next_heartbeat:
+                self._next_heartbeat = now + HEARTBEAT_EVERY_S
+                self._client.set(self._keys.heartbeat, int(time.time() * 1000), px=HEARTBEAT_TTL_MS)
             if now >= self._next_maintenance:
                 self._next_maintenance = now + self._settings.maintenance_every_s
                 self._maintenance.run()

@@ -116,12 +116,16 @@ def test_one_screen_shows_only_its_tiles_at_native_size(
     assert console_errors(driver) == []
 
 
-def test_screen_7_is_the_notice_board(shipped_wall: RunningWall, browser: Browser) -> None:
+def test_screen_7_is_the_case_list(shipped_wall: RunningWall, browser: Browser) -> None:
     driver = browser(1920, 1080)
     open_page(driver, f"{shipped_wall.url}/wall/screen/7")
     tiles = driver.find_elements(By.CSS_SELECTOR, "[data-tile-id]")
-    assert [t.get_attribute("data-tile-id") for t in tiles] == ["notices"]
-    assert "公示公告" in tiles[0].text
+    assert [t.get_attribute("data-tile-id") for t in tiles] == ["cases"]
+    assert "案件动态" in tiles[0].text
+    # the session's seeded case, dispatched 10 minutes after it was reported
+    row = '[data-list="latest"] [data-case-id="SHIPPED-1"]'
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, row), "no case")
+    assert "派遣" in driver.find_element(By.CSS_SELECTOR, row).text
     assert console_errors(driver) == []
 
 
@@ -155,9 +159,8 @@ def test_english_wall(
     wall_server: Callable[..., RunningWall], browser: Browser, tmp_path: Path
 ) -> None:
     text = SHIPPED_CONFIG.read_text(encoding="utf-8").replace("locale: zh-CN", "locale: en")
-    (tmp_path / "cameras.csv").write_text(
-        (SHIPPED_CONFIG.parent / "cameras.csv").read_text("utf-8"), "utf-8"
-    )
+    for name in ("cameras.csv", "basemap.geojson"):
+        (tmp_path / name).write_text((SHIPPED_CONFIG.parent / name).read_text("utf-8"), "utf-8")
     config = tmp_path / "wall_config.yaml"
     config.write_text(text, encoding="utf-8")
     wall = wall_server(config)
@@ -171,6 +174,15 @@ def test_english_wall(
     date = driver.find_element(By.CSS_SELECTOR, ".cw-clock__date").text
     assert date.split(",")[0] in weekdays
     assert date.endswith(str(now.year))
+    # screen 2: today's KPIs, labelled in English; no Redis configured, and it says so
+    open_page(driver, f"{wall.url}/wall/screen/2")
+    labels = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".cw-kpi__label")]
+    assert labels[:2] == ["Cases dispatched", "Video auto-captures"]
+    badge = "return document.querySelector('#tile-today .cw-tile__stale').textContent"
+    WebDriverWait(driver, 5).until(
+        lambda d: d.execute_script(badge) == "No data source",
+        "the KPI tile does not say that it has no data source",
+    )
     assert console_errors(driver) == []
 
 

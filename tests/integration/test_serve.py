@@ -92,9 +92,8 @@ def test_the_router_renders_every_tile_on_the_wall(shipped_wall: RunningWall) ->
 def test_a_bad_config_stops_serve_with_its_line(tmp_path: Path) -> None:
     bad = tmp_path / "wall_config.yaml"
     bad.write_text(SHIPPED_CONFIG.read_text("utf-8").replace("type: clock", "type: clok"), "utf-8")
-    (tmp_path / "cameras.csv").write_text(
-        (SHIPPED_CONFIG.parent / "cameras.csv").read_text("utf-8"), "utf-8"
-    )
+    for name in ("cameras.csv", "basemap.geojson"):
+        (tmp_path / name).write_text((SHIPPED_CONFIG.parent / name).read_text("utf-8"), "utf-8")
     result = subprocess.run(
         [citywall_command(), "serve", "--config", str(bad), "--port", str(free_port())],
         capture_output=True,
@@ -103,8 +102,8 @@ def test_a_bad_config_stops_serve_with_its_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert (
-        f"{bad}:20: tiles -> 0 -> type: unknown tile type 'clok' (valid types: camera, clock, text)"
-        in result.stderr
+        f"{bad}:20: tiles -> 0 -> type: unknown tile type 'clok' "
+        "(valid types: camera, cases, chart, clock, kpi, map, officers, text)" in result.stderr
     )
 
 

@@ -92,14 +92,14 @@ CASES = [
         "unknown tile type",
         (("    type: clock\n", "    type: video\n"),),
         (
-            "wall_config.yaml:8: tiles -> 0 -> type: unknown tile type 'video' (valid types: camera, clock, text)",
+            "wall_config.yaml:8: tiles -> 0 -> type: unknown tile type 'video' (valid types: camera, cases, chart, clock, kpi, map, officers, text)",
         ),
     ),
     Case(
         "tile without a type",
         (("    type: clock\n", ""),),
         (
-            "wall_config.yaml:7: tiles -> 0 -> type: required key missing (valid types: camera, clock, text)",
+            "wall_config.yaml:7: tiles -> 0 -> type: required key missing (valid types: camera, cases, chart, clock, kpi, map, officers, text)",
         ),
     ),
     Case(
@@ -218,7 +218,7 @@ CASES = [
         (
             "wall_config.yaml:4: wall -> columns: input should be a valid integer, "
             "unable to parse string as an integer (got 'six')",
-            "wall_config.yaml:8: tiles -> 0 -> type: unknown tile type 'video' (valid types: camera, clock, text)",
+            "wall_config.yaml:8: tiles -> 0 -> type: unknown tile type 'video' (valid types: camera, cases, chart, clock, kpi, map, officers, text)",
         ),
     ),
 ]

@@ -47,7 +47,9 @@ def test_a_new_tile_module_extends_the_config_union(tmp_path: Path) -> None:
     # and the new type is listed when someone mistypes a type
     with pytest.raises(ConfigError) as raised:
         parse_config(BASE.replace("type: clock", "type: tikcer"), "w.yaml", tmp_path, {}, extended)
-    assert "(valid types: camera, clock, text, ticker)" in str(raised.value)
+    assert "(valid types: camera, cases, chart, clock, kpi, map, officers, text, ticker)" in str(
+        raised.value
+    )
 
 
 def test_a_type_declared_twice_is_refused() -> None:

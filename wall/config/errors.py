@@ -28,11 +28,20 @@ def issues_from_validation(
 
 
 def real_loc(loc: Iterable[int | str], data: Any) -> Loc:
-    """pydantic puts the discriminator tag in the path (``tiles -> 3 -> clock -> x``): drop it."""
+    """pydantic puts the discriminator tag in the path (``tiles -> 3 -> clock -> x``): drop it,
+    once, even when the tile also has a key of that name (``chart -> chart``: the chart tile's
+    ``chart`` option)."""
+    parts = list(loc)
     path: list[int | str] = []
-    current = data
-    for part in loc:
-        if isinstance(current, dict) and part not in current and current.get("type") == part:
+    current, tagged = data, None
+    for index, part in enumerate(parts):
+        if (
+            isinstance(current, dict)
+            and current is not tagged
+            and current.get("type") == part
+            and (part not in current or index + 1 < len(parts))
+        ):
+            tagged = current
             continue
         path.append(part)
         current = _child(current, part)

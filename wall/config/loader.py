@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from wall.config.basemap import BasemapError, read_basemap
 from wall.config.errors import issues_from_validation
 from wall.config.issues import ConfigError, ConfigIssue, Loc
 from wall.config.models import WallConfigBase, config_model
@@ -54,6 +55,7 @@ def parse_config(
     issues: list[ConfigIssue] = []
     data = _substitute(data, (), os.environ if environ is None else environ, source, issues)
     _merge_inventory(data, display, base_dir, source, issues)
+    _resolve_basemap(data, base_dir, source, issues)
     model = config_model(types if types is not None else tile_types())
     try:
         config = model.model_validate(data)
@@ -127,6 +129,28 @@ def _merge_inventory(
     _shift_places(source, ("cameras", "items"), len(rows))
     source.places.update(row_source.places)
     cameras["items"] = [*rows, *inline]
+
+
+def _resolve_basemap(
+    data: dict[str, Any], base_dir: Path, source: SourceMap, issues: list[ConfigIssue]
+) -> None:
+    """Check the offline basemap file and give the model its path, resolved."""
+    spec = data.get("map")
+    if not isinstance(spec, dict) or not isinstance(spec.get("basemap"), str):
+        return  # absent, or the model reports the wrong type
+    name = spec["basemap"]
+    path = base_dir / name
+    try:
+        read_basemap(path)
+    except OSError as exc:
+        issues.append(
+            source.issue(("map", "basemap"), f"cannot read basemap {name!r}: {exc.strerror}")
+        )
+        return
+    except BasemapError as exc:
+        issues.append(source.issue(("map", "basemap"), f"basemap {name!r}: {exc}"))
+        return
+    spec["basemap"] = str(path.resolve())
 
 
 def _shift_places(source: SourceMap, prefix: Loc, offset: int) -> None:

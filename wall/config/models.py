@@ -120,10 +120,16 @@ class MapSpec(StrictModel):
     )
     tiles: str | None = Field(
         default=None,
-        description="Basemap tile URL template ({z}/{x}/{y}); "
-        "omit for the built-in offline basemap.",
+        description="Basemap tile URL template ({z}/{x}/{y}) on the hall's network; "
+        "omit to draw the offline vector basemap (basemap) instead.",
     )
     attribution: str = Field(default="", description="Attribution text for the basemap.")
+    basemap: str | None = Field(
+        default=None,
+        description="Offline vector basemap drawn when there are no tiles: a GeoJSON file, "
+        "relative to this config file, whose features have a layer property "
+        "(grid, road or water); scripts/make_basemap.py writes basemap.geojson.",
+    )
 
     @model_validator(mode="after")
     def _bounds_ordered(self) -> MapSpec:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from wall.config.models import WallConfig
     from wall.i18n import Translator
+    from wall.live.data import LiveData
 
 TILE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -49,6 +50,26 @@ class TileContext:
     translate: Translator
 
 
+Parts = dict[str, Any]
+"""One live part of a tile: key → JSON value (a case, an officer, a KPI, a figure)."""
+
+
+@dataclass(frozen=True)
+class LivePart:
+    """Live data a tile shows, rebuilt by the web tier's hub when one of ``topics``
+    changes (topics of ``citywall:updates``: cases, kpi, officers, cameras), and at
+    least every refresh period (deadlines and "today" move with time alone).
+
+    ``build(tile, data)`` returns key → value; the hub sends only the keys that
+    changed since the last build, so one moved officer costs one entry, not 300.
+    """
+
+    name: str
+    topics: frozenset[str]
+    build: Callable[[Any, LiveData], Parts]
+    every_s: float = 0.0  # at most this often (e.g. officer positions: 1 s)
+
+
 @dataclass(frozen=True)
 class TileType:
     """One tile type: declared by its module as ``TILE_TYPE`` and found by the registry."""
@@ -58,3 +79,4 @@ class TileType:
     layout: Callable[[Any, TileContext], Any]
     register_callbacks: Callable[[Dash], None] | None = None
     summary: str = ""
+    live: Callable[[Any], tuple[LivePart, ...]] | None = None  # the tile's live parts

@@ -1,0 +1,278 @@
+/* map tile: the e-map (wall/tiles/map.py, docs/map.md).
+ *
+ * The hub sends three parts: cases (case id → {lat, lon, status, cat, overdue…}),
+ * officers (officer id → {lat, lon, status, name, trail}) and cameras (camera id →
+ * online | offline | unknown). This file turns them into GeoJSON for the tile's
+ * dash-leaflet layers with dash_clientside.set_props, and defines the functions the
+ * layers draw with (window.citywallMap.*, named in the layout as {variable: ...}).
+ *
+ * The map is laid out at the tile's native size and scaled by CSS to the page
+ * (citywallLive.scale()): Leaflet measures in CSS pixels, so marker sizes, cluster
+ * radius and the extent shown are those of the hall's screens on every page.
+ *
+ * For tests and people alike, markers say what they show: data-case-id (unclustered
+ * cases), data-cluster-count, data-officer-id with data-lat/data-lon, data-camera-id
+ * with data-status; the tile element gets data-cases / data-officers / data-cameras =
+ * how many it drew.
+ */
+(function () {
+  "use strict";
+  const renderers = (window.citywallRenderers = window.citywallRenderers || {});
+
+  // Native pixels: readable from 5 m on a 1920×1080 screen.
+  // Online cameras are many and quiet; an offline one is what the hall must notice.
+  const SIZE = { case: 36, officer: 26, camera: 14, cameraOffline: 26, clusterMin: 60, clusterMax: 96 };
+  const Z = { camera: 10000, officer: 20000, case: 30000, overdue: 35000, cluster: 40000 };
+  // Okabe–Ito, colour-blind safe; the same values as assets/map.css.
+  const OFFICER_COLOURS = {
+    patrolling: "#009E73",
+    handling: "#E69F00",
+    idle: "#56B4E9",
+    offline: "#8ea3bf",
+  };
+
+  function layerId(tileId, layer) {
+    return { tile: "map", id: tileId, layer: layer };
+  }
+
+  function setProps(tileId, layer, props) {
+    window.dash_clientside.set_props(layerId(tileId, layer), props);
+  }
+
+  function esc(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  }
+
+  function icon(html, size) {
+    // className replaces Leaflet's white "leaflet-div-icon" box.
+    return L.divIcon({ html: html, className: "cw-map-icon", iconSize: [size, size] });
+  }
+
+  function marker(latlng, html, size, z) {
+    return L.marker(latlng, { icon: icon(html, size), interactive: false, keyboard: false, zIndexOffset: z });
+  }
+
+  function points(part, extra) {
+    return Object.keys(part || {})
+      .sort()
+      .map((key) => {
+        const value = part[key];
+        return {
+          type: "Feature",
+          properties: Object.assign({ id: key }, extra ? extra(value) : value),
+          geometry: { type: "Point", coordinates: [value.lon, value.lat] },
+        };
+      });
+  }
+
+  function collection(features) {
+    return { type: "FeatureCollection", features: features };
+  }
+
+  // ── what the layers draw with ──────────────────────────────────────────
+  const citywallMap = (window.citywallMap = window.citywallMap || {});
+
+  citywallMap.casePoint = function (feature, latlng, context) {
+    const p = feature.properties;
+    const glyphs = (context && context.hideout && context.hideout.glyphs) || {};
+    const classes = ["cw-map-case", "cw-map-case--" + p.status, "cw-map-case--" + p.kind];
+    if (p.overdue) classes.push("cw-map-case--overdue");
+    if (p.priority === "urgent") classes.push("cw-map-case--urgent");
+    const html =
+      '<div class="' + esc(classes.join(" ")) + '" data-case-id="' + esc(p.id) +
+      '" data-status="' + esc(p.status) + '" data-cat="' + esc(p.cat) +
+      '" data-overdue="' + (p.overdue ? "1" : "0") + '"><span>' + esc(glyphs[p.cat] || "") +
+      "</span></div>";
+    return marker(latlng, html, SIZE.case, p.overdue ? Z.overdue : Z.case);
+  };
+
+  citywallMap.caseCluster = function (feature, latlng, index) {
+    const count = feature.properties.point_count;
+    let overdue = 0;
+    try {
+      index.getLeaves(feature.properties.cluster_id, Infinity).forEach((leaf) => {
+        if (leaf.properties.overdue) overdue += 1;
+      });
+    } catch (err) {
+      overdue = 0; // a stale cluster id while the data changes: drawn again on the next update
+    }
+    const size = Math.min(SIZE.clusterMax, SIZE.clusterMin + 12 * Math.log10(count));
+    const html =
+      '<div class="cw-map-cluster' + (overdue ? " cw-map-cluster--overdue" : "") +
+      '" data-cluster-count="' + count + '" data-overdue-count="' + overdue + '"><span>' + count +
+      "</span>" + (overdue ? '<b class="cw-map-cluster__overdue">' + overdue + "</b>" : "") + "</div>";
+    return marker(latlng, html, size, Z.cluster);
+  };
+
+  citywallMap.officerPoint = function (feature, latlng) {
+    const p = feature.properties;
+    const html =
+      '<div class="cw-map-officer cw-map-officer--' + esc(p.status) + '" data-officer-id="' +
+      esc(p.id) + '" data-lat="' + p.lat + '" data-lon="' + p.lon + '" data-status="' +
+      esc(p.status) + '" title="' + esc(p.name) + '"></div>';
+    return marker(latlng, html, SIZE.officer, Z.officer);
+  };
+
+  citywallMap.cameraPoint = function (feature, latlng, context) {
+    const p = feature.properties;
+    const statuses = (context && context.hideout && context.hideout.status) || {};
+    const status = statuses[p.id] || "unknown";
+    const html =
+      '<div class="cw-map-camera cw-map-camera--' + esc(status) + '" data-camera-id="' +
+      esc(p.id) + '" data-status="' + esc(status) + '" title="' + esc(p.name) + '"></div>';
+    const size = status === "offline" ? SIZE.cameraOffline : SIZE.camera;
+    return marker(latlng, html, size, status === "offline" ? Z.officer - 1 : Z.camera);
+  };
+
+  citywallMap.trailStyle = function (feature) {
+    return {
+      color: OFFICER_COLOURS[feature.properties.status] || OFFICER_COLOURS.offline,
+      weight: 4,
+      opacity: 0.5,
+      lineCap: "round",
+      lineJoin: "round",
+    };
+  };
+
+  citywallMap.gridStyle = function (feature, context) {
+    const selected = (context && context.hideout && context.hideout.selected) || [];
+    if (selected.includes(feature.properties.code)) {
+      return { color: "#4cc3ff", weight: 5, opacity: 0.9, fill: true, fillColor: "#4cc3ff", fillOpacity: 0.07 };
+    }
+    return { color: "#8ea3bf", weight: 2, opacity: 0.45, dashArray: "10 8", fill: false };
+  };
+
+  citywallMap.roadStyle = function () {
+    return { color: "#2a4668", weight: 9, opacity: 0.9, lineCap: "round", lineJoin: "round" };
+  };
+
+  citywallMap.waterStyle = function () {
+    return { color: "#1b5f8c", weight: 2, opacity: 0.8, fillColor: "#0c3352", fillOpacity: 0.85 };
+  };
+
+  function label(layer, text, kind, direction, at) {
+    layer.bindTooltip(esc(text), {
+      permanent: true,
+      direction: direction || "center",
+      className: "cw-map-label cw-map-label--" + kind,
+      pane: "shadowPane", // under the markers, over the vectors
+      opacity: 1,
+      interactive: false,
+    });
+    // Leaflet opens a permanent tooltip at the layer's centre when it is added; move it.
+    if (at) layer.on("add", () => layer.openTooltip(at));
+  }
+
+  /* A road's name at its outer end, outside the street grid where it cannot collide:
+   * west of an east-west road, under a north-south one (written vertically). */
+  function roadEnd(coordinates) {
+    const first = coordinates[0];
+    const last = coordinates[coordinates.length - 1];
+    const dx = Math.abs(last[0] - first[0]) * Math.cos((first[1] * Math.PI) / 180);
+    const dy = Math.abs(last[1] - first[1]);
+    if (dx >= dy) {
+      const west = first[0] <= last[0] ? first : last;
+      return { at: L.latLng(west[1], west[0]), direction: "left", kind: "road" };
+    }
+    const south = first[1] <= last[1] ? first : last;
+    return { at: L.latLng(south[1], south[0]), direction: "bottom", kind: "road cw-map-label--vertical" };
+  }
+
+  // A grid's code in its north-west corner (430624-0203 → 02-03), clear of the streets.
+  citywallMap.gridLabel = function (feature, layer) {
+    const match = /^\d{6}-(\d\d)(\d\d)$/.exec(feature.properties.code || "");
+    const bounds = layer.getBounds();
+    const corner = L.latLng(bounds.getNorth(), bounds.getWest());
+    label(layer, match ? match[1] + "-" + match[2] : feature.properties.code, "grid", "right", corner);
+  };
+
+  citywallMap.roadLabel = function (feature, layer) {
+    const name = feature.properties.name;
+    if (!name) return;
+    const geometry = feature.geometry;
+    if (geometry.type === "LineString" && geometry.coordinates.length > 1) {
+      const end = roadEnd(geometry.coordinates);
+      label(layer, name, end.kind, end.direction, end.at);
+    } else {
+      label(layer, name, "road");
+    }
+  };
+
+  // ── native size, scaled to the page ───────────────────────────────────
+  function fit(root) {
+    const stage = root.querySelector(".cw-map__stage");
+    const box = root.getBoundingClientRect(); // fractional, unlike clientWidth
+    if (!stage || !box.width || !box.height) return;
+    const scale = (window.citywallLive && window.citywallLive.scale()) || 1;
+    const width = Math.round(box.width / scale);
+    const height = Math.round(box.height / scale);
+    const key = width + "x" + height + "@" + scale.toFixed(5);
+    if (stage.dataset.fit === key) return;
+    stage.style.width = width + "px";
+    stage.style.height = height + "px";
+    stage.style.transform = "scale(" + scale + ")";
+    stage.dataset.fit = key;
+    setProps(root.dataset.mapTile, "view", { invalidateSize: key });
+  }
+
+  const resized = new ResizeObserver((entries) => entries.forEach((entry) => fit(entry.target)));
+  function watch() {
+    document.querySelectorAll(".cw-map").forEach((root) => {
+      if (root.__cwMapWatched) return;
+      root.__cwMapWatched = true;
+      resized.observe(root);
+      fit(root);
+    });
+  }
+  new MutationObserver(watch).observe(document.documentElement, { childList: true, subtree: true });
+
+  // ── live parts → layers ───────────────────────────────────────────────
+  /* Send a layer's props, and send them once more when the part has been quiet for
+   * SETTLE_MS. dash-leaflet's GeoJSON ignores a data change that lands while it is
+   * still loading the previous one, and nothing else would repair that until the
+   * part changes again (cases may be quiet for long at night). */
+  const SETTLE_MS = 2000;
+  function send(tileEl, layer, props) {
+    const tileId = tileEl.dataset.tileId;
+    setProps(tileId, layer, props);
+    const timers = (tileEl.__cwMapSettle = tileEl.__cwMapSettle || {});
+    clearTimeout(timers[layer]);
+    timers[layer] = setTimeout(() => {
+      if (!tileEl.isConnected) return;
+      const again = {};
+      Object.keys(props).forEach((key) => (again[key] = Object.assign({}, props[key])));
+      setProps(tileId, layer, again); // new objects: dash-leaflet compares by identity
+    }, SETTLE_MS);
+  }
+
+  renderers.map = function (tileEl, state, changed) {
+    const started = performance.now();
+    if (changed.has("cases")) {
+      const features = points(state.cases);
+      send(tileEl, "cases", { data: collection(features) });
+      tileEl.dataset.cases = String(features.length);
+    }
+    if (changed.has("officers")) {
+      const officers = state.officers || {};
+      const features = points(officers, (o) => ({ lat: o.lat, lon: o.lon, status: o.status, name: o.name }));
+      const trails = Object.keys(officers)
+        .sort()
+        .filter((key) => (officers[key].trail || []).length > 1)
+        .map((key) => ({
+          type: "Feature",
+          properties: { id: key, status: officers[key].status },
+          geometry: { type: "LineString", coordinates: officers[key].trail.map((p) => [p[1], p[0]]) },
+        }));
+      send(tileEl, "officers", { data: collection(features) });
+      send(tileEl, "trails", { data: collection(trails) });
+      tileEl.dataset.officers = String(features.length);
+    }
+    if (changed.has("cameras")) {
+      const statuses = Object.assign({}, state.cameras || {});
+      send(tileEl, "cameras", { hideout: { status: statuses } });
+      tileEl.dataset.cameras = String(Object.keys(statuses).length);
+      tileEl.dataset.camerasOffline = String(Object.values(statuses).filter((s) => s === "offline").length);
+    }
+    tileEl.dataset.drawMs = (performance.now() - started).toFixed(1);
+  };
+})();

@@ -1,0 +1,325 @@
+"""The live hub: one thread per web process follows ``citywall:updates``, rebuilds the
+live parts an update touched, once, and hands the result to every connected screen.
+
+100 screens therefore cost one set of Redis reads per update, not 100. What a screen
+receives is a *frame*: the keys that changed since the previous frame (a delta), or,
+for a screen that just connected or fell behind, everything (a full frame). Both are
+serialized once per frame, per tile, and shared.
+
+The hub also decides whether the live state is *stale*: Redis unreachable, or no
+aggregator heartbeat for ``stale_after_s``. Stale tiles keep their last values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+import redis
+
+from data_feeds.backoff import OUTAGE_ERRORS, Backoff
+from data_feeds.keys import Keys
+from data_feeds.kpis import DayTotals, KpiReader
+from wall.config.models import WallConfigBase
+from wall.live.data import LiveData
+from wall.live.values import dumps, keyed_diff, plain
+from wall.tiles.base import LivePart, Parts, TileConfig
+
+log = logging.getLogger(__name__)
+_Entry = tuple[bytes, dict[bytes, bytes]]
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    stale_after_s: float = 10.0  # no aggregator heartbeat for this long: stale
+    refresh_s: float = 30.0  # rebuild everything at least this often (deadlines, midnight)
+    block_ms: int = 500  # longest wait on the updates stream
+    heartbeat_check_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class LiveTile:
+    config: TileConfig
+    parts: tuple[LivePart, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    stale: bool
+    reason: str  # "" | "redis" (unreachable) | "aggregator" (no heartbeat) | "starting"
+    fresh_ms: int  # wall-clock ms when the live state was last known fresh; 0 = never
+
+    def as_json(self, now_ms: int) -> dict[str, Any]:
+        age = now_ms - self.fresh_ms if self.fresh_ms else None
+        return {"stale": self.stale, "reason": self.reason, "age_ms": age}
+
+
+@dataclass(frozen=True)
+class Frame:
+    seq: int
+    delta: dict[str, str]  # tile id -> JSON of the parts and keys that changed
+    full: dict[str, str]  # tile id -> JSON of every part of the tile
+    update_ms: int  # Redis time of the newest update behind this frame (0: a refresh)
+    changes: dict[str, dict[str, Parts]] = field(default_factory=dict)  # delta, decoded
+
+
+RECENT_FRAMES = 32  # a screen up to this many frames behind gets the merged deltas
+
+
+def merge_changes(frames: Sequence[Frame]) -> dict[str, dict[str, Parts]]:
+    """The deltas of consecutive frames as one: later values win, null still removes."""
+    merged: dict[str, dict[str, Parts]] = {}
+    for frame in frames:
+        for tile_id, parts in frame.changes.items():
+            for name, diff in parts.items():
+                merged.setdefault(tile_id, {}).setdefault(name, {}).update(diff)
+    return merged
+
+
+@dataclass
+class _PartState:
+    values: Parts = field(default_factory=dict)
+    pending: bool = True
+    built_at: float = float("-inf")
+
+
+class LiveHub:
+    def __init__(
+        self,
+        client: redis.Redis,
+        config: WallConfigBase,
+        tiles: Sequence[LiveTile],
+        settings: HubSettings | None = None,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._tiles = {tile.config.id: tile for tile in tiles}
+        self._settings = settings or HubSettings()
+        self._keys = Keys(config.redis.prefix)
+        # Whole past days' sums stay cached across builds (a half-year is ~4,400 hour
+        # buckets); each update's earliest event time says which days to read again.
+        self._day_totals = DayTotals()
+        self._reader = KpiReader(client, self._keys, config.wall.timezone, self._day_totals)
+        self._parts = {
+            (tile_id, part.name): _PartState()
+            for tile_id, tile in self._tiles.items()
+            for part in tile.parts
+        }
+        self._full_json: dict[str, str] = {tile_id: "{}" for tile_id in self._tiles}
+        self._frame = Frame(0, {}, dict(self._full_json), 0)
+        self._recent: deque[Frame] = deque(maxlen=RECENT_FRAMES)
+        self._cost: dict[str, float] = {}  # tile id -> recent build time, seconds
+        self._status = Status(stale=True, reason="starting", fresh_ms=0)
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_id = "$"
+        self._latest_update_ms = 0
+        self._next_heartbeat_check = 0.0
+        self.builds = 0  # counted for the benchmark and /healthz
+
+    @property
+    def tile_ids(self) -> set[str]:
+        return set(self._tiles)
+
+    # ── the subscriber's side ──────────────────────────────────────────
+    def current(self) -> tuple[Frame, Status]:
+        with self._changed:
+            return self._frame, self._status
+
+    def frames_after(self, seq: int, frame: Frame) -> list[Frame] | None:
+        """Frames seq+1 … frame.seq, or None when they are no longer all kept."""
+        with self._changed:
+            frames = [f for f in self._recent if seq < f.seq <= frame.seq]
+        return frames if len(frames) == frame.seq - seq else None
+
+    def wait(self, seq: int, status: Status | None, timeout: float) -> tuple[Frame, Status]:
+        """The frame and status once either differs from what the caller has (or timeout)."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._frame.seq != seq or self._status != status, timeout
+            )
+            return self._frame, self._status
+
+    # ── the thread ─────────────────────────────────────────────────────
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="live-hub", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        backoff = Backoff()
+        while not self._stop.is_set():
+            try:
+                self.cycle()
+                backoff.reset()
+            except OUTAGE_ERRORS as exc:
+                self._redis_down(exc)
+                self._stop.wait(backoff.next_delay())
+            except Exception:  # a bug must not leave the wall frozen without a word
+                log.exception("live hub: build failed")
+                self._stop.wait(1.0)
+
+    def cycle(self) -> None:
+        """Wait for updates (or a due rebuild), then build what is due. Public for tests."""
+        topics = self._read_updates(self._block_ms())
+        self._check_heartbeat()
+        now = time.monotonic()
+        for (tile_id, name), state in self._parts.items():
+            part = self._part(tile_id, name)
+            if topics & part.topics or now - state.built_at >= self._settings.refresh_s:
+                state.pending = True
+        self._build_due(now)
+
+    def _part(self, tile_id: str, name: str) -> LivePart:
+        return next(p for p in self._tiles[tile_id].parts if p.name == name)
+
+    def _block_ms(self) -> int:
+        """Until the next part is due, at most ``block_ms``: throttled parts wait here."""
+        now = time.monotonic()
+        wait = self._settings.block_ms / 1000
+        for (tile_id, name), state in self._parts.items():
+            every = self._part(tile_id, name).every_s
+            due = state.built_at + (every if state.pending else self._settings.refresh_s)
+            wait = min(wait, due - now)
+        return max(1, int(max(wait, 0.0) * 1000))
+
+    def _read_updates(self, block_ms: int) -> set[str]:
+        if self._last_id == "$":
+            # Start after the newest entry now ("$" would also skip what arrives
+            # between this read and the next): the first build reads everything anyway.
+            newest = cast(list[_Entry], self._client.xrevrange(self._keys.updates, count=1))
+            self._last_id = newest[0][0].decode() if newest else "0-0"
+        reply = self._client.xread({self._keys.updates: self._last_id}, count=1000, block=block_ms)
+        topics: set[str] = set()
+        for _stream, entries in cast(list[tuple[bytes, list[_Entry]]], reply or []):
+            for entry_id, fields in entries:
+                self._last_id = entry_id.decode()
+                self._latest_update_ms = int(self._last_id.split("-")[0])
+                topics.update(fields.get(b"topics", b"").decode().split(","))
+                self._forget_days_from(fields.get(b"earliest"))
+        if self._status.reason == "redis":  # back: everything may have changed meanwhile
+            self._day_totals.forget_from(datetime.fromtimestamp(0, self._reader.zone))
+            for state in self._parts.values():
+                state.pending = True
+        return topics - {""}
+
+    def _forget_days_from(self, earliest: bytes | None) -> None:
+        # No time (an older aggregator): assume the worst, every day may have changed.
+        try:
+            ms = float(earliest) if earliest is not None else 0.0
+        except ValueError:
+            ms = 0.0
+        if not math.isfinite(ms):  # a batch of dead letters only: no counters moved
+            return
+        moment = datetime.fromtimestamp(ms / 1000, self._reader.zone)
+        self._day_totals.forget_from(moment)
+
+    def _check_heartbeat(self) -> None:
+        now = time.monotonic()
+        if now < self._next_heartbeat_check and self._status.reason not in ("redis", "starting"):
+            return
+        self._next_heartbeat_check = now + self._settings.heartbeat_check_s
+        raw = self._client.get(self._keys.heartbeat)
+        beat_ms = int(cast(bytes, raw)) if raw is not None else 0
+        wall_ms = int(time.time() * 1000)
+        if beat_ms and wall_ms - beat_ms <= self._settings.stale_after_s * 1000:
+            self._set_status(Status(stale=False, reason="", fresh_ms=wall_ms))
+        else:
+            fresh = max(beat_ms, self._status.fresh_ms)
+            self._set_status(Status(stale=True, reason="aggregator", fresh_ms=fresh))
+
+    def _redis_down(self, exc: Exception) -> None:
+        if self._status.reason != "redis":
+            log.warning("live hub: Redis unreachable (%s); tiles marked stale", exc)
+        self._set_status(Status(stale=True, reason="redis", fresh_ms=self._status.fresh_ms))
+
+    def _set_status(self, status: Status) -> None:
+        if status.stale == self._status.stale and status.reason == self._status.reason:
+            # Only the freshness time moved: no need to wake every screen for that.
+            self._status = status
+            return
+        if status.stale != self._status.stale:
+            log.info("live hub: %s", f"stale ({status.reason})" if status.stale else "fresh")
+        with self._changed:
+            self._status = status
+            self._changed.notify_all()
+
+    def _build_due(self, now: float) -> None:
+        due: dict[str, list[str]] = {}
+        for (tile_id, name), state in self._parts.items():
+            if state.pending and now - state.built_at >= self._part(tile_id, name).every_s:
+                due.setdefault(tile_id, []).append(name)
+        if not due:
+            return
+        data = LiveData(self._client, self._reader, self._config)
+        # Cheapest tiles first, each published as soon as it is built: today's count
+        # must not wait for the half-year chart.
+        for tile_id in sorted(due, key=lambda tile: self._cost.get(tile, 0.0)):
+            started = time.perf_counter()
+            changed = self._build_tile(tile_id, due[tile_id], data, now)
+            spent = time.perf_counter() - started
+            self._cost[tile_id] = 0.7 * self._cost.get(tile_id, spent) + 0.3 * spent
+            if changed:
+                self._publish({tile_id: changed})
+        self.builds += 1
+
+    def _build_tile(
+        self, tile_id: str, names: list[str], data: LiveData, now: float
+    ) -> dict[str, Parts]:
+        changed: dict[str, Parts] = {}
+        for name in names:
+            state = self._parts[(tile_id, name)]
+            values = self._build_part(tile_id, name, data)
+            state.pending, state.built_at = False, now
+            if values is None:
+                continue
+            diff = keyed_diff(state.values, values)
+            if diff:
+                changed[name] = diff
+                state.values = values
+        return changed
+
+    def _build_part(self, tile_id: str, name: str, data: LiveData) -> Parts | None:
+        tile = self._tiles[tile_id]
+        try:
+            return cast(Parts, plain(self._part(tile_id, name).build(tile.config, data)))
+        except OUTAGE_ERRORS:
+            raise
+        except Exception:  # one tile's bug must not stop the others
+            log.exception("live hub: tile %s, part %s failed", tile_id, name)
+            return None
+
+    def _publish(self, changed: dict[str, dict[str, Parts]]) -> None:
+        for tile_id in changed:
+            parts = {
+                name: state.values
+                for (owner, name), state in self._parts.items()
+                if owner == tile_id
+            }
+            self._full_json[tile_id] = dumps(parts)
+        delta = {tile_id: dumps(parts) for tile_id, parts in changed.items()}
+        with self._changed:
+            seq = self._frame.seq + 1
+            full = dict(self._full_json)
+            self._frame = Frame(seq, delta, full, self._latest_update_ms, changed)
+            self._recent.append(self._frame)
+            self._changed.notify_all()
+
+    def state(self, tile_id: str) -> dict[str, Any]:
+        """A tile's current parts, decoded (tests, diagnostics)."""
+        with self._changed:
+            loaded: dict[str, Any] = json.loads(self._frame.full[tile_id])
+            return loaded

@@ -1,0 +1,121 @@
+"""The map tile's live parts as pure functions of the live frames (tested without Redis).
+
+Each returns key → JSON value; the hub diffs them key by key, so a moved officer
+costs one entry of the officers part, not 312.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+CAMERA_STATUSES = frozenset({"online", "offline"})
+UNKNOWN = "unknown"  # a camera the relay never reported
+
+
+def category_key(kind: str, category: str) -> str:
+    """``event`` + ``0503`` → ``event-05``: the 大类 a case belongs to."""
+    return f"{kind}-{category[:2]}"
+
+
+def case_points(
+    cases: pd.DataFrame,
+    now: datetime,
+    category_names: Mapping[str, str],
+    grids: Collection[str] | None = None,
+    categories: Collection[str] | None = None,
+    sources: Collection[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Open cases that have a place: case id → what its marker shows.
+
+    ``cases`` is ``KpiReader.open_cases()``; ``now`` the data clock (a case is
+    overdue once its deadline is before it); ``category_names`` maps ``event-05``
+    to its name in the wall's language. Filters left None keep everything.
+    """
+    placed = cases[cases["lat"].notna() & cases["lon"].notna()]
+    kind = placed["kind"].fillna("").astype(str)
+    cat = kind + "-" + placed["category"].fillna("").astype(str).str[:2]
+    keep = pd.Series(True, index=placed.index)
+    if grids is not None:
+        keep &= placed["grid"].isin(list(grids))
+    if categories is not None:
+        keep &= cat.isin(list(categories))
+    if sources is not None:
+        keep &= placed["source"].isin(list(sources))
+    placed, kind, cat = placed[keep], kind[keep], cat[keep]
+    deadline = placed["deadline"]
+    overdue = deadline.notna() & (deadline < pd.Timestamp(now))
+    columns = zip(
+        placed.index, placed["lat"], placed["lon"], placed["status"], kind, cat,
+        placed["priority"], overdue, placed["grid"], placed["source"], strict=True,
+    )  # fmt: skip
+    return {
+        str(case_id): {
+            "lat": float(lat),
+            "lon": float(lon),
+            "status": _text(status),
+            "kind": kind_,
+            "cat": cat_,
+            "name": category_names.get(cat_, ""),
+            "priority": _text(priority) or "normal",
+            "overdue": bool(late),
+            "grid": _text(grid),
+            "source": _text(source),
+        }
+        for case_id, lat, lon, status, kind_, cat_, priority, late, grid, source in columns
+    }
+
+
+def placed_officers(officers: pd.DataFrame, grids: Collection[str] | None = None) -> pd.DataFrame:
+    """Officers with a known position, in the given grids (all when None)."""
+    placed = officers[officers["lat"].notna() & officers["lon"].notna()]
+    if grids is not None:
+        placed = placed[placed["grid"].isin(list(grids))]
+    return placed
+
+
+def officer_points(
+    officers: pd.DataFrame, trails: Mapping[str, list[list[float]]]
+) -> dict[str, dict[str, Any]]:
+    """officer id → position, status, name and trail (oldest fix first).
+
+    ``officers`` is ``placed_officers(...)``; ``trails`` the officers' last fixes
+    as ``LiveData.trails`` gives them. An officer without a trail yet gets a
+    one-point trail at its position.
+    """
+    columns = zip(
+        officers.index, officers["lat"], officers["lon"], officers["status"], officers["name"],
+        strict=True,
+    )  # fmt: skip
+    points: dict[str, dict[str, Any]] = {}
+    for officer_id, lat, lon, status, name in columns:
+        here = [float(lat), float(lon)]
+        trail = trails.get(str(officer_id)) or [here]
+        points[str(officer_id)] = {
+            "lat": here[0],
+            "lon": here[1],
+            "status": _text(status) or "offline",
+            "name": _text(name),
+            "trail": trail,
+        }
+    return points
+
+
+def camera_statuses(camera_ids: Iterable[str], reported: pd.DataFrame) -> dict[str, str]:
+    """camera id → online, offline, or unknown for a camera the relay never reported."""
+    known = reported["status"].to_dict() if "status" in reported else {}
+    statuses: dict[str, str] = {}
+    for camera_id in camera_ids:
+        status = known.get(camera_id)
+        statuses[camera_id] = status if status in CAMERA_STATUSES else UNKNOWN
+    return statuses
+
+
+def _text(value: object) -> str:
+    """A frame cell as text: None and NaN (a missing field) become ""."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
