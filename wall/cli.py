@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from wall.cli_auth import add_commands as add_auth_commands
 from wall.cli_data import NoRedisError, add_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(commands, _add_config_arg)
     add_video_commands(commands, _add_config_arg)
+    add_auth_commands(commands, _add_config_arg)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")

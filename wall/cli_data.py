@@ -31,7 +31,7 @@ class NoRedisError(RuntimeError):
 def add_commands(commands: Any, add_config_arg: Any) -> None:
     simulate = commands.add_parser("simulate", help="simulate the city's events into Redis")
     add_config_arg(simulate)
-    _add_redis_arg(simulate)
+    add_redis_arg(simulate)
     simulate.add_argument(
         "--speed", type=float, default=1.0, help="simulated seconds per real second (1–10000)"
     )
@@ -58,7 +58,7 @@ def add_commands(commands: Any, add_config_arg: Any) -> None:
         "aggregate", help="keep the live state and KPIs from the streams"
     )
     add_config_arg(aggregate)
-    _add_redis_arg(aggregate)
+    add_redis_arg(aggregate)
     aggregate.add_argument(
         "--consumer", default=f"{socket.gethostname()}-{os.getpid()}",
         help="this consumer's name in the group (default host-pid)",
@@ -66,7 +66,7 @@ def add_commands(commands: Any, add_config_arg: Any) -> None:
     aggregate.set_defaults(handler=_aggregate_command)
 
 
-def _add_redis_arg(parser: argparse.ArgumentParser) -> None:
+def add_redis_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redis-url", default=None, help="Redis to use (default $REDIS_URL, else redis.url)"
     )

@@ -77,7 +77,7 @@ CASES = [
         (("map:\n", "colour: red\nmap:\n"),),
         (
             "wall_config.yaml:22: colour: unknown key "
-            "(valid keys: cameras, map, redis, relay, tiles, version, wall)",
+            "(valid keys: auth, cameras, map, redis, relay, tiles, version, wall)",
         ),
     ),
     Case(

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, create_model, field_validator, model_validator
 
+from wall.auth.passwords import is_hash
+from wall.auth.roles import Role
 from wall.config.base import StrictModel
 from wall.config.issues import CrossCheckError
 from wall.tiles.base import TileConfig, TileType
@@ -198,6 +200,48 @@ class RelaySpec(StrictModel):
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
+class UserSpec(StrictModel):
+    """One person who may sign in."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Login name.")
+    role: Role = Field(
+        description="viewer: wall and tablet, read-only; operator: also switches tiles, "
+        "tours, presets, snapshots, alarms; admin: also config, users and tokens."
+    )
+    password_hash: str = Field(
+        description="The password's hash (make one with `citywall hash-password`); "
+        "never the password itself."
+    )
+
+    @field_validator("password_hash")
+    @classmethod
+    def _a_hash(cls, value: str) -> str:
+        if not is_hash(value):
+            raise ValueError(
+                "not a password hash (scrypt:… or pbkdf2:…): never put a password in the "
+                "config; make the hash with `citywall hash-password`"
+            )
+        return value
+
+
+class AuthSpec(StrictModel):
+    """Who may sign in, and for how long."""
+
+    users: list[UserSpec] = Field(default_factory=list, description="People who may sign in.")
+    session_hours: float = Field(
+        default=12, gt=0, le=24 * 31, description="A person's session lasts this long."
+    )
+
+    @field_validator("users")
+    @classmethod
+    def _unique(cls, users: list[UserSpec]) -> list[UserSpec]:
+        names = [user.name for user in users]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"user names must be unique: {', '.join(twice)} twice")
+        return users
+
+
 class WallConfigBase(StrictModel):
     """The whole wall_config.yaml. ``tiles`` is typed per installation by ``config_model()``."""
 
@@ -210,6 +254,7 @@ class WallConfigBase(StrictModel):
     map: MapSpec = Field(description="The e-map.")
     redis: RedisSpec = Field(default_factory=RedisSpec, description="Live data store.")
     relay: RelaySpec = Field(default_factory=RelaySpec, description="The video relay.")
+    auth: AuthSpec = Field(default_factory=AuthSpec, description="Sign-in: users and roles.")
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:

@@ -1,0 +1,76 @@
+"""Sign-in parts without a server: roles, password hashes, the login limiter, and the
+config's users (a password in clear is refused at its line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.unit.config_cases import BASE
+from wall.auth.passwords import WeakPasswordError, hash_password, is_hash, verify_password
+from wall.auth.ratelimit import LoginLimiter
+from wall.auth.roles import allows
+from wall.config import ConfigError, parse_config
+
+
+def test_each_role_includes_the_weaker_ones() -> None:
+    assert allows("admin", "operator") and allows("operator", "viewer")
+    assert allows("viewer", "viewer")
+    assert not allows("viewer", "operator") and not allows("operator", "admin")
+
+
+def test_passwords_are_kept_as_salted_hashes() -> None:
+    first, second = hash_password("湘阴城管2026"), hash_password("湘阴城管2026")
+    assert first != second and is_hash(first)  # salted
+    assert "湘阴城管2026" not in first
+    assert verify_password(first, "湘阴城管2026")
+    assert not verify_password(first, "湘阴城管2025")
+    assert not verify_password("湘阴城管2026", "湘阴城管2026")  # a clear text is no hash
+    with pytest.raises(WeakPasswordError):
+        hash_password("short")
+
+
+def test_five_failures_a_minute_then_wait() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(limit=5, window_s=60, clock=lambda: now[0])
+    for _ in range(5):
+        assert limiter.retry_after("10.0.0.7") == 0
+        limiter.failed("10.0.0.7")
+    assert limiter.retry_after("10.0.0.7") == pytest.approx(60)
+    assert limiter.retry_after("10.0.0.8") == 0  # someone else is not held up
+    now[0] = 30.0
+    assert limiter.retry_after("10.0.0.7") == pytest.approx(30)
+    now[0] = 60.5
+    assert limiter.retry_after("10.0.0.7") == 0
+    limiter.failed("10.0.0.7")
+    limiter.succeeded("10.0.0.7")
+    assert limiter.retry_after("10.0.0.7") == 0
+
+
+def with_users(users_yaml: str) -> str:
+    return BASE + "auth:\n  users:\n" + users_yaml
+
+
+def test_users_with_hashes_are_accepted(tmp_path: Path) -> None:
+    digest = hash_password("long enough")
+    text = with_users(f"    - {{name: zhang, role: operator, password_hash: '{digest}'}}\n")
+    config = parse_config(text, "wall_config.yaml", tmp_path, environ={})
+    assert [(u.name, u.role) for u in config.auth.users] == [("zhang", "operator")]
+
+
+def test_a_password_in_clear_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = with_users("    - {name: zhang, role: operator, password_hash: hunter22}\n")
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "wall_config.yaml", tmp_path, environ={})
+    (issue,) = raised.value.issues
+    line = text.splitlines().index("    - {name: zhang, role: operator, password_hash: hunter22}")
+    assert str(issue).startswith(f"wall_config.yaml:{line + 1}: auth -> users -> 0 -> ")
+    assert "never put a password in the config" in str(issue)
+
+
+def test_an_unknown_role_lists_the_roles(tmp_path: Path) -> None:
+    digest = hash_password("long enough")
+    text = with_users(f"    - {{name: li, role: chief, password_hash: '{digest}'}}\n")
+    with pytest.raises(ConfigError, match="'viewer', 'operator' or 'admin'"):
+        parse_config(text, "wall_config.yaml", tmp_path, environ={})

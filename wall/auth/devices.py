@@ -1,0 +1,97 @@
+"""Device tokens for the unattended wall PCs: viewer-scoped, bound to one screen,
+valid until revoked, kept in Redis so that every web process sees a revocation at the
+next request.
+
+A token is ``<id>.<secret>``; Redis keeps only the secret's SHA-256, so a copy of the
+database does not let anyone in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import cast
+
+import redis
+
+from data_feeds.keys import Keys
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    screen: int
+    name: str
+    created_ms: int
+    revoked_ms: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_ms is None
+
+
+class DeviceTokens:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._client = client
+        self._key = (keys or Keys()).prefix + "auth:devices"
+
+    def create(self, screen: int, name: str = "") -> tuple[Device, str]:
+        """A new device and its token (shown once: only its hash is kept)."""
+        device_id = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(24)
+        device = Device(device_id, screen, name or f"screen-{screen}", int(time.time() * 1000))
+        record = {**device.__dict__, "sha256": _digest(secret)}
+        if not self._client.hsetnx(self._key, device_id, json.dumps(record)):
+            return self.create(screen, name)  # an id taken already: draw again
+        return device, f"{device_id}.{secret}"
+
+    def verify(self, token: str) -> Device | None:
+        """The device a token belongs to, if the token is right and not revoked."""
+        device_id, _, secret = token.partition(".")
+        record = self._record(device_id)
+        if record is None or not secret:
+            return None
+        if not hmac.compare_digest(str(record["sha256"]), _digest(secret)):
+            return None
+        device = _device(record)
+        return device if device.active else None
+
+    def active(self, device_id: str) -> bool:
+        """Whether a signed-in device is still allowed (checked at every request)."""
+        record = self._record(device_id)
+        return record is not None and record.get("revoked_ms") is None
+
+    def revoke(self, device_id: str) -> bool:
+        record = self._record(device_id)
+        if record is None:
+            return False
+        record["revoked_ms"] = int(time.time() * 1000)
+        self._client.hset(self._key, device_id, json.dumps(record))
+        return True
+
+    def list(self) -> list[Device]:
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self._key))
+        return sorted((_device(json.loads(v)) for v in raw.values()), key=lambda d: d.created_ms)
+
+    def _record(self, device_id: str) -> dict[str, object] | None:
+        raw = self._client.hget(self._key, device_id) if device_id else None
+        return json.loads(cast(bytes, raw)) if raw is not None else None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _device(record: dict[str, object]) -> Device:
+    revoked = record.get("revoked_ms")
+    return Device(
+        id=str(record["id"]),
+        screen=int(cast(int, record["screen"])),
+        name=str(record["name"]),
+        created_ms=int(cast(int, record["created_ms"])),
+        revoked_ms=int(cast(int, revoked)) if revoked is not None else None,
+    )
