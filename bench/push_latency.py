@@ -65,6 +65,7 @@ from data_feeds.events import CaseEvent, Event, HotlineEvent
 from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
+from wall.auth.passwords import hash_password
 from wall.localhost import free_port, stop_process
 
 ROOT: Final = Path(__file__).resolve().parents[1]
@@ -114,6 +115,12 @@ redis:
 relay:
   port: ${{RELAY_PORT:-8889}}
 """
+# The wall signs everyone in: the bench's tab and its screens sign in as a viewer.
+BENCH_PASSWORD: Final = "bench-viewer-1"
+BENCH_AUTH: Final = (
+    "auth:\n  users:\n"
+    f"    - {{name: bench, role: viewer, password_hash: '{hash_password(BENCH_PASSWORD)}'}}\n"
+)
 OBSERVER_JS: Final = """
 const cell = document.querySelector(arguments[0]);
 const read = () => cell.querySelector('.cw-kpi__value').textContent;
@@ -205,7 +212,7 @@ def write_config(directory: Path, wall: str) -> Path:
         PAGE["sse"] = "/wall/screen/2"  # where the shipped wall puts today's KPIs
     else:
         text = CONFIG.format(zone=ZONE, tile=TILE, inventory=inventory)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text + BENCH_AUTH, encoding="utf-8")
     check = subprocess.run(
         [citywall_command(), "check-config", str(path)], capture_output=True, text=True
     )
@@ -399,7 +406,13 @@ class Tab:
         self.driver = webdriver.Chrome(options=options, service=Service(driver))
 
     def open(self, url: str, timeout: float = 30.0) -> int:
-        """Load the page, wait for a number in the dispatched cell, watch it; the number."""
+        """Sign in, load the page, wait for a number in the dispatched cell, watch it."""
+        base = url.split("/", 3)
+        self.driver.get(f"{base[0]}//{base[2]}/login?next=/{base[3] if len(base) > 3 else ''}")
+        if self.driver.find_elements("id", "password"):  # the interval baseline has none
+            self.driver.find_element("id", "name").send_keys("bench")
+            self.driver.find_element("id", "password").send_keys(BENCH_PASSWORD)
+            self.driver.find_element("css selector", "button[type=submit]").click()
         self.driver.get(url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -486,15 +499,30 @@ class ProtocolClient(threading.Thread):
         self.halt.set()
 
 
+def session_cookie(port: int) -> str:
+    """Sign in as the bench's viewer, as a page's login form does; the session cookie."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    form = f"name=bench&password={BENCH_PASSWORD}"
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "Origin": f"http://127.0.0.1:{port}"}  # fmt: skip
+    conn.request("POST", "/login", form, headers)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    cookie = response.getheader("Set-Cookie") or ""
+    if response.status != 302 or not cookie:
+        raise RuntimeError(f"bench could not sign in: {response.status}")
+    return cookie.split(";", 1)[0]
+
+
 class SseClient(ProtocolClient):
     """Holds ``/live/events?tiles=...`` (as assets/live.js's EventSource) and reads it."""
 
     def run(self) -> None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            conn.request(
-                "GET", f"/live/events?tiles={TILE}", headers={"Accept": "text/event-stream"}
-            )
+            headers = {"Accept": "text/event-stream", "Cookie": session_cookie(self.port)}
+            conn.request("GET", f"/live/events?tiles={TILE}", headers=headers)
             response = conn.getresponse()
             buffer = b""
             while not self.halt.is_set():

@@ -46,6 +46,21 @@ def wait_until_up(url: str, timeout: float = 300) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
+def viewer_password(log: Path) -> str:
+    """The demo prints its users' passwords once, on its login line."""
+    for line in log.read_text("utf-8").splitlines():
+        if "login:" in line and "viewer / " in line:
+            return line.split("viewer / ")[1].split(",")[0].strip()
+    raise SystemExit(f"the demo printed no login:\n{log.read_text('utf-8')}")
+
+
+def sign_in(driver: webdriver.Chrome, base: str, password: str) -> None:
+    driver.get(f"{base}/login")
+    driver.find_element("id", "name").send_keys("viewer")
+    driver.find_element("id", "password").send_keys(password)
+    driver.find_element("css selector", "button[type=submit]").click()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path)
@@ -57,11 +72,15 @@ def main() -> None:
     chromium = shutil.which("chromium") or sys.exit("chromium not found")
     driver_path = shutil.which("chromedriver") or sys.exit("chromedriver not found")
     port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "citywall"), "demo", "--port", str(port)],
-        cwd=ROOT,
-        start_new_session=True,
-    )
+    log = Path(tempfile.mkdtemp()) / "demo.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "citywall"), "demo", "--port", str(port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     width, height = (int(v) for v in args.size.split("x"))
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
@@ -73,6 +92,7 @@ def main() -> None:
             options.add_argument(f"--window-size={width},{height}")
             driver = webdriver.Chrome(options=options, service=Service(driver_path))
             try:
+                sign_in(driver, f"http://127.0.0.1:{port}", viewer_password(log))
                 driver.get(f"http://127.0.0.1:{port}{args.path}")
                 deadline = time.monotonic() + 120
                 while not driver.execute_script(READY) and time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import SHIPPED_CONFIG, RunningWall, start_wall
+from tests.helpers import RunningWall, shipped_config_copy, start_wall
 from tests.live_stack import LiveStack
 from wall.localhost import free_port
 
@@ -35,10 +35,13 @@ def wall_server(tmp_path: Path) -> Iterator[Callable[..., RunningWall]]:
 
 @pytest.fixture(scope="session")
 def shipped_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
-    """The shipped wall_config.yaml, served once for the whole session as the hall runs
-    it: a private Redis, the aggregator, the video relay (on a free port: the config
-    reads it from $RELAY_PORT) and the web server; one case in today's figures."""
-    stack = LiveStack(SHIPPED_CONFIG, tmp_path_factory.mktemp("shipped"), relay=True).start()
+    """The shipped wall_config.yaml (plus the tests' users), served once for the whole
+    session as the hall runs it: a private Redis, the aggregator, the video relay (on a
+    free port: the config reads it from $RELAY_PORT) and the web server; one case in
+    today's figures."""
+    logs = tmp_path_factory.mktemp("shipped")
+    config = shipped_config_copy(logs / "wall_config.yaml")
+    stack = LiveStack(config, logs, relay=True).start()
     start = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=20)
     stack.write(list(CaseStory("SHIPPED-1", start).through_dispatch().events))
     yield stack

@@ -69,9 +69,22 @@ def start_wall(
     raise RuntimeError(f"citywall did not answer within {timeout} s:\n{wall.output()}")
 
 
+def shipped_config_copy(path: Path, locale: str = "zh-CN") -> Path:
+    """The shipped wall_config.yaml with the tests' users, its files found from anywhere."""
+    from tests.signin import AUTH_YAML
+
+    text = SHIPPED_CONFIG.read_text(encoding="utf-8").replace("locale: zh-CN", f"locale: {locale}")
+    text = text.replace("inventory: cameras.csv", f"inventory: {ROOT / 'cameras.csv'}")
+    text = text.replace("basemap: basemap.geojson", f"basemap: {ROOT / 'basemap.geojson'}")
+    path.write_text(text + AUTH_YAML, encoding="utf-8")
+    return path
+
+
 def write_config(path: Path, tiles_yaml: str, locale: str = "zh-CN") -> Path:
-    """A wall config with the shipped camera inventory and map, and the given tiles
-    (YAML list items, indented by two spaces)."""
+    """A wall config with the shipped camera inventory and map, the tests' users, and
+    the given tiles (YAML list items, indented by two spaces)."""
+    from tests.signin import AUTH_YAML
+
     path.write_text(
         f"""version: 1
 wall:
@@ -87,7 +100,7 @@ map:
   bounds: [[28.64, 112.83], [28.74, 112.95]]
 relay:
   port: ${{RELAY_PORT:-8889}}
-""",
+{AUTH_YAML}""",
         encoding="utf-8",
     )
     return path

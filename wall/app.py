@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 
 from dash import Dash, Input, Output, dcc, html
@@ -9,8 +10,11 @@ from dash.development.base_component import Component
 from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
+import wall.config  # noqa: F401  (first: layouts -> tiles -> config would import in a cycle)
 from layouts import Pages, render
 from layouts.not_found import not_found_html
+from wall.auth.devices import DeviceTokens
+from wall.auth.gate import Gate, is_public
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
@@ -24,8 +28,12 @@ def create_app(
     config: WallConfigBase,
     types: Mapping[str, TileType] | None = None,
     hub: LiveHub | None = None,
+    devices: DeviceTokens | None = None,
+    secret: str | None = None,
 ) -> Dash:
-    """The wall's Dash app. ``hub`` feeds the live tiles; without one they say 未接入数据."""
+    """The wall's Dash app behind its sign-in gate. ``hub`` feeds the live tiles (without
+    one they say 未接入数据); ``devices`` checks the wall PCs' tokens; ``secret`` signs
+    sessions (a fresh one if None: sessions then end with the process)."""
     types = dict(types if types is not None else tile_types())
     translate = Translator(config.wall.locale)
     pages = Pages(ctx=TileContext(config=config, translate=translate), types=types)
@@ -49,6 +57,8 @@ def create_app(
     for tile_type in types.values():
         if tile_type.register_callbacks is not None:
             tile_type.register_callbacks(app)
+    gate = Gate(config.auth, translate, config.wall.title, devices)
+    gate.install(app.server, secret or secrets.token_urlsafe(32))
     _install_http_routes(app.server, pages)
     install_live_routes(app.server, hub)
     return app
@@ -64,8 +74,10 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
     @server.before_request
     def _unknown_paths_get_404() -> ResponseReturnValue | None:
         path = request.path
-        if path.startswith(("/_", "/assets/")) or path in ("/healthz", "/live/events"):
+        if path.startswith(("/_", "/assets/")) or path in ("/live/events", "/logout"):
             return None  # Dash's own endpoints and static files
+        if is_public(path):
+            return None
         if path == "/":
             return redirect("/wall")
         if pages.is_page(path):

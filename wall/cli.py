@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import redis
+
+from data_feeds.keys import Keys
+from wall.auth.devices import DeviceTokens
+from wall.auth.passwords import hash_password
+from wall.auth.roles import ROLES
+from wall.auth.secret import session_secret
 from wall.cli_auth import add_commands as add_auth_commands
 from wall.cli_data import NoRedisError, add_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
-from wall.config.models import config_model
+from wall.config.models import UserSpec, config_model
 from wall.live.hub import LiveHub
 from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
@@ -135,22 +143,46 @@ def _serve(args: argparse.Namespace) -> int:
         from wall.demo import data_plane
 
         port = args.port if port_free(args.host, args.port) else free_port(args.host)
+        config, logins = with_demo_users(config)
         with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
             banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
-            _run(config, args.host, port, banner=banner, redis_url=url)
+            _run(config, args.host, port, banner=banner, redis_url=url, logins=logins)
     else:
         redis_url = os.environ.get("REDIS_URL") or config.redis.url
         _run(config, args.host, args.port, f"citywall serving {path}", redis_url=redis_url)
     return 0
 
 
-def _run(config: WallConfig, host: str, port: int, banner: str, redis_url: str | None) -> None:
+def with_demo_users(config: WallConfig) -> tuple[WallConfig, str]:
+    """The demo's sign-in: the config's users if it has any, else an admin, an operator
+    and a viewer with fresh passwords, printed once."""
+    if config.auth.users:
+        return config, f"the users of auth.users ({len(config.auth.users)})"
+    passwords = {role: secrets.token_urlsafe(9) for role in ROLES}
+    users = [UserSpec(name=role, role=role, password_hash=hash_password(passwords[role]))
+             for role in ROLES]  # fmt: skip
+    auth = config.auth.model_copy(update={"users": users})
+    logins = ", ".join(f"{role} / {passwords[role]}" for role in reversed(ROLES))
+    return config.model_copy(update={"auth": auth}), logins
+
+
+def _run(
+    config: WallConfig,
+    host: str,
+    port: int,
+    banner: str,
+    redis_url: str | None,
+    logins: str | None = None,
+) -> None:
     from waitress import serve
 
     from wall.app import create_app
 
     hub = _live_hub(config, redis_url)
-    app = create_app(config, hub=hub)
+    client = redis.Redis.from_url(redis_url, socket_timeout=2) if redis_url else None
+    keys = Keys(config.redis.prefix)
+    devices = DeviceTokens(client, keys) if client is not None else None
+    app = create_app(config, hub=hub, devices=devices, secret=session_secret(client, keys))
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     count = config.wall.screen_count
@@ -158,7 +190,7 @@ def _run(config: WallConfig, host: str, port: int, banner: str, redis_url: str |
         f"{banner}\n"
         f"  wall:    {base}/wall\n"
         f"  screens: {base}/wall/screen/1 … {base}/wall/screen/{count}\n"
-        f"  login:   none needed yet (sign-in comes with the operators' console)\n"
+        f"  login:   {base}/login  {logins or _login_hint(config)}\n"
         f"Press Ctrl+C to stop.",
         flush=True,
     )
@@ -168,6 +200,11 @@ def _run(config: WallConfig, host: str, port: int, banner: str, redis_url: str |
     finally:
         if hub is not None:
             hub.stop()
+
+
+def _login_hint(config: WallConfig) -> str:
+    users = f"{len(config.auth.users)} user(s) of auth.users"
+    return f"{users}; wall PCs: citywall token create --screen N"
 
 
 def _live_hub(config: WallConfig, url: str | None) -> LiveHub | None:

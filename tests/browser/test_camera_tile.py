@@ -14,6 +14,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from tests.browser.conftest import Browser, console_errors
 from tests.helpers import ROOT, RunningWall, start_wall
 from tests.rtsp import RtspServer, one_camera_inventory
+from tests.signin import AUTH_YAML, sign_in
 from wall.localhost import free_port
 
 TOKEN = "browser-test-token"
@@ -37,7 +38,8 @@ def camera_wall(
     relay_port = free_port()
     config = tmp_path / "wall_config.yaml"
     config.write_text(
-        CONFIG.format(inventory=ROOT / "cameras.csv", relay_port=relay_port, token=TOKEN),
+        CONFIG.format(inventory=ROOT / "cameras.csv", relay_port=relay_port, token=TOKEN)
+        + AUTH_YAML,
         encoding="utf-8",
     )
     relay = start_wall(["relay", "--config", str(config)], tmp_path / "relay.log", relay_port)
@@ -87,6 +89,7 @@ def test_one_camera_fills_its_tile_with_the_main_stream(
 ) -> None:
     wall, _ = camera_wall
     driver = browser(1920, 1080)
+    sign_in(driver, wall.url)
     driver.get(f"{wall.url}/wall/screen/1")
     state = wait_playing(driver, "XY-001")
     assert (state["width"], state["height"]) == (1280, 720)
@@ -99,6 +102,7 @@ def test_a_four_camera_tile_plays_four_sub_streams(
 ) -> None:
     wall, _ = camera_wall
     driver = browser(1920, 1080)
+    sign_in(driver, wall.url)
     driver.get(f"{wall.url}/wall/screen/2")
     for camera_id in ("XY-002", "XY-003", "XY-004", "XY-005"):
         state = wait_playing(driver, camera_id)
@@ -131,13 +135,15 @@ def test_a_dead_camera_shows_signal_lost_and_recovers_by_itself(
         config.write_text(
             CONFIG.format(inventory=inventory, relay_port=relay_port, token=TOKEN)
             .replace("cameras: [XY-001]", "cameras: [RT-001]")
-            .replace(FOUR_TILE, ""),
+            .replace(FOUR_TILE, "")
+            + AUTH_YAML,
             encoding="utf-8",
         )
         relay = start_wall(["relay", "--config", str(config)], tmp_path / "relay.log", relay_port)
         try:
             wall = wall_server(config)
             driver = browser(1920, 1080)
+            sign_in(driver, wall.url)
             driver.get(f"{wall.url}/wall/screen/1")
             state = wait_playing(driver, "RT-001")
             assert (state["width"], state["height"]) == (640, 360)

@@ -20,6 +20,7 @@ from tests.browser.conftest import Browser, console_errors
 from tests.case_story import SHANGHAI, CaseStory
 from tests.helpers import write_config
 from tests.live_stack import LiveStack
+from tests.signin import sign_in
 
 TILES = """\
   - {id: today, type: kpi, x: 0, y: 0, w: 2, kpis: [dispatched, hotline_calls, two_hour_rate]}
@@ -81,6 +82,7 @@ DISPATCHED = '#tile-today [data-kpi="dispatched"] .cw-kpi__value'
 def open_live_wall(stack: LiveStack, browser: Browser) -> WebDriver:
     seed(stack)
     driver = browser(1920, 1080)
+    sign_in(driver, stack.url)
     driver.get(f"{stack.url}/wall")
     wait(driver, lambda d: text(d, DISPATCHED) == "1", "today's dispatched count never showed 1")
     wait(driver, lambda d: d.find_element(By.ID, "wall").get_attribute("data-live-state") == "live",

@@ -15,7 +15,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import Browser, console_errors
-from tests.helpers import SHIPPED_CONFIG, RunningWall
+from tests.helpers import SHIPPED_CONFIG, RunningWall, shipped_config_copy
+from tests.signin import sign_in
 from wall.config import load_config
 from wall.geometry import tiles_on_screen
 
@@ -24,6 +25,11 @@ WALL = CONFIG.wall
 
 
 def open_page(driver: WebDriver, url: str) -> None:
+    """Sign in as a viewer (once per browser), then open ``url``."""
+    base = url.split("/wall")[0]
+    if not getattr(driver, "_signed_in", False):
+        sign_in(driver, base)
+        driver._signed_in = True  # type: ignore[attr-defined]
     driver.get(url)
     WebDriverWait(driver, 20).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "[data-tile-id]"), "no tile rendered"
@@ -158,12 +164,7 @@ def test_clock_ticks_in_beijing_time_with_a_chinese_date(
 def test_english_wall(
     wall_server: Callable[..., RunningWall], browser: Browser, tmp_path: Path
 ) -> None:
-    text = SHIPPED_CONFIG.read_text(encoding="utf-8").replace("locale: zh-CN", "locale: en")
-    for name in ("cameras.csv", "basemap.geojson"):
-        (tmp_path / name).write_text((SHIPPED_CONFIG.parent / name).read_text("utf-8"), "utf-8")
-    config = tmp_path / "wall_config.yaml"
-    config.write_text(text, encoding="utf-8")
-    wall = wall_server(config)
+    wall = wall_server(shipped_config_copy(tmp_path / "wall_config.yaml", locale="en"))
     driver = browser(1920, 1080)
     open_page(driver, f"{wall.url}/wall/screen/1")
     time.sleep(1.2)  # let the browser's own clock replace the server's first value
@@ -188,6 +189,7 @@ def test_english_wall(
 
 def test_unknown_screen_is_a_clear_404(shipped_wall: RunningWall, browser: Browser) -> None:
     driver = browser(1280, 720)
+    sign_in(driver, shipped_wall.url)
     driver.get(f"{shipped_wall.url}/wall/screen/19")
     body = driver.find_element(By.TAG_NAME, "body").text
     assert "404" in body and "页面不存在" in body

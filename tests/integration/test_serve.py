@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.helpers import SHIPPED_CONFIG, RunningWall, citywall_command, start_wall
+from tests.signin import http_session
 from wall.config import load_config
 from wall.geometry import tiles_on_screen
 from wall.localhost import free_port
@@ -22,7 +23,7 @@ CONFIG = load_config(SHIPPED_CONFIG, environ={})
 
 @pytest.mark.parametrize("path", ["/wall", "/wall/", "/wall/screen/1", "/wall/screen/18"])
 def test_pages_are_served(shipped_wall: RunningWall, path: str) -> None:
-    answer = requests.get(shipped_wall.url + path, timeout=10)
+    answer = http_session(shipped_wall.url).get(shipped_wall.url + path, timeout=10)
     assert answer.status_code == 200
     assert f"<title>{CONFIG.wall.title}</title>" in answer.text
     assert "cdn" not in answer.text.lower()  # a hall has no internet: every script is served here
@@ -32,7 +33,7 @@ def test_pages_are_served(shipped_wall: RunningWall, path: str) -> None:
     "path", ["/wall/screen/0", "/wall/screen/19", "/wall/screen/abc", "/walls", "/x"]
 )
 def test_other_paths_get_a_clear_404(shipped_wall: RunningWall, path: str) -> None:
-    answer = requests.get(shipped_wall.url + path, timeout=10)
+    answer = http_session(shipped_wall.url).get(shipped_wall.url + path, timeout=10)
     assert answer.status_code == 404
     assert "页面不存在" in answer.text
     if path.startswith("/wall/screen"):
@@ -40,9 +41,14 @@ def test_other_paths_get_a_clear_404(shipped_wall: RunningWall, path: str) -> No
 
 
 def test_root_redirects_to_the_wall(shipped_wall: RunningWall) -> None:
-    answer = requests.get(shipped_wall.url + "/", timeout=10, allow_redirects=False)
+    session = http_session(shipped_wall.url)
+    answer = session.get(shipped_wall.url + "/", timeout=10, allow_redirects=False)
     assert answer.status_code == 302
     assert answer.headers["Location"].endswith("/wall")
+    # signed out, a browser is sent to sign in first, and then comes back
+    browser = {"Accept": "text/html"}
+    answer = requests.get(shipped_wall.url + "/", headers=browser, allow_redirects=False)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login?next=/"
 
 
 def route(wall: RunningWall, pathname: str) -> dict[str, list[str]]:
@@ -53,7 +59,9 @@ def route(wall: RunningWall, pathname: str) -> dict[str, list[str]]:
         "inputs": [{"id": "url", "property": "pathname", "value": pathname}],
         "changedPropIds": ["url.pathname"],
     }
-    answer = requests.post(f"{wall.url}/_dash-update-component", json=body, timeout=10)
+    answer = http_session(wall.url).post(
+        f"{wall.url}/_dash-update-component", json=body, timeout=10
+    )
     assert answer.status_code == 200
     found: dict[str, list[str]] = {"data-tile-id": [], "data-screen": []}
     collect(answer.json(), found)
@@ -123,7 +131,15 @@ def test_demo_takes_a_free_port_when_its_own_is_busy(tmp_path: Path) -> None:
         try:
             url = wait_for_url(log, process)
             assert f":{taken}/" not in url
-            assert requests.get(url, timeout=10).status_code == 200
+            base = url.removesuffix("/wall")
+            # The demo makes its own users and prints their passwords once.
+            login = next(line for line in log.read_text("utf-8").splitlines() if "login:" in line)
+            password = login.split("viewer / ")[1].split(",")[0].strip()
+            session = requests.Session()
+            session.headers["Origin"] = base
+            signed = session.post(f"{base}/login", data={"name": "viewer", "password": password})
+            assert signed.status_code == 200 and signed.url == url
+            assert requests.get(url, timeout=10, allow_redirects=False).status_code == 401
         finally:
             process.terminate()
             process.wait(timeout=10)

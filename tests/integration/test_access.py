@@ -1,0 +1,124 @@
+"""Nobody gets in without signing in: every route and every Dash callback the app itself
+declares is refused without a session (the list is read from the app, not written
+here); cross-site requests are refused with one; a device token works until revoked."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+
+from tests.helpers import shipped_config_copy
+from tests.signin import PASSWORDS
+from wall.app import create_app
+from wall.auth.devices import DeviceTokens
+from wall.auth.gate import is_public
+from wall.config import load_config
+
+HOST = "http://localhost"
+
+
+@pytest.fixture
+def app_and_devices(tmp_path: Path, redis_client: redis.Redis) -> tuple[Any, DeviceTokens]:
+    config = load_config(shipped_config_copy(tmp_path / "wall_config.yaml"))
+    devices = DeviceTokens(redis_client)
+    return create_app(config, devices=devices, secret="test-secret"), devices
+
+
+def concrete(rule: str) -> str:
+    """A URL for a route pattern: each <variable> filled with a plausible value."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "x", rule)
+
+
+def every_route(app: Any) -> list[tuple[str, str]]:
+    routes = []
+    for rule in app.server.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((method, concrete(rule.rule)))
+    return routes
+
+
+def sign_in(client: FlaskClient, role: str) -> None:
+    answer = client.post("/login", data={"name": role, "password": PASSWORDS[role]},
+                         headers={"Origin": HOST})  # fmt: skip
+    assert answer.status_code == 302
+
+
+def test_every_route_but_the_public_ones_needs_a_session(app_and_devices: Any) -> None:
+    app, _ = app_and_devices
+    client = app.server.test_client()
+    routes = every_route(app)
+    protected = [(m, path) for m, path in routes if not is_public(path)]
+    assert len(protected) >= 6  # the router, callbacks, layout, live events, logout…
+    assert {"/login", "/healthz"} <= {path for _, path in routes if is_public(path)}
+    for method, path in protected:
+        answer = client.open(path, method=method, headers={"Origin": HOST, "Accept": "text/html"})
+        if method == "GET" and answer.status_code == 302:
+            assert answer.headers["Location"].startswith("/login?next="), path
+        else:
+            assert answer.status_code == 401, (method, path, answer.status_code)
+
+
+def test_every_dash_callback_is_refused_without_a_session(app_and_devices: Any) -> None:
+    app, _ = app_and_devices
+    client = app.server.test_client()
+    callbacks = list(app.callback_map)
+    assert callbacks, "the app declares callbacks"
+    for output in callbacks:
+        body = {"output": output, "outputs": [], "inputs": [], "changedPropIds": []}
+        answer = client.post("/_dash-update-component", json=body, headers={"Origin": HOST})
+        assert answer.status_code == 401, output
+    sign_in(client, "viewer")
+    router = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+              "inputs": [{"id": "url", "property": "pathname", "value": "/wall"}],
+              "changedPropIds": ["url.pathname"]}  # fmt: skip
+    assert client.post("/_dash-update-component", json=router,
+                       headers={"Origin": HOST}).status_code == 200  # fmt: skip
+
+
+def test_cross_site_and_wrong_passwords_are_refused(app_and_devices: Any) -> None:
+    app, _ = app_and_devices
+    client = app.server.test_client()
+    login = {"name": "viewer", "password": PASSWORDS["viewer"]}
+    assert client.post("/login", data=login).status_code == 403  # no Origin: refused
+    evil = {"Origin": "http://evil.example"}
+    assert client.post("/login", data=login, headers=evil).status_code == 403
+    wrong = {"name": "viewer", "password": "guess-guess"}
+    assert client.post("/login", data=wrong, headers={"Origin": HOST}).status_code == 401
+    sign_in(client, "viewer")
+    assert client.get("/wall").status_code == 200
+    answer = client.post("/_dash-update-component", json={}, headers=evil)
+    assert answer.status_code == 403  # a signed-in browser tricked by another site
+    next_elsewhere = client.post("/login", data={**login, "next": "//evil.example/x"},
+                                 headers={"Origin": HOST})  # fmt: skip
+    assert next_elsewhere.headers["Location"] == "/wall"  # no open redirect
+
+
+def test_login_is_rate_limited(app_and_devices: Any) -> None:
+    app, _ = app_and_devices
+    client = app.server.test_client()
+    wrong = {"name": "admin", "password": "guess-guess"}
+    codes = [client.post("/login", data=wrong, headers={"Origin": HOST}).status_code
+             for _ in range(6)]  # fmt: skip
+    assert codes == [401] * 5 + [429]
+    right = {"name": "admin", "password": PASSWORDS["admin"]}
+    limited = client.post("/login", data=right, headers={"Origin": HOST})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_a_revoked_device_token_stops_at_its_next_request(app_and_devices: Any) -> None:
+    app, devices = app_and_devices
+    device, token = devices.create(screen=7)
+    wall_pc = app.server.test_client()
+    answer = wall_pc.get(f"/login/device?token={token}")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/wall/screen/7"
+    assert wall_pc.get("/wall/screen/7").status_code == 200
+    assert wall_pc.get("/live/events?tiles=today").status_code == 200
+    devices.revoke(device.id)
+    assert wall_pc.get("/wall/screen/7", headers={"Accept": "text/html"}).status_code == 302
+    assert wall_pc.get("/live/events?tiles=today").status_code == 401
+    assert app.server.test_client().get(f"/login/device?token={token}").status_code == 401

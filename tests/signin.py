@@ -1,0 +1,46 @@
+"""Signing in, as the tests' people and browsers do it: known test users (their hashes
+in the test configs), a form login in Chromium, a requests session for HTTP tests."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from wall.auth.passwords import hash_password
+
+PASSWORDS: Final = {
+    "viewer": "viewer-pass-1",
+    "operator": "operator-pass-1",
+    "admin": "admin-pass-1",
+}
+AUTH_YAML: Final = "auth:\n  users:\n" + "".join(
+    f"    - {{name: {role}, role: {role}, password_hash: '{hash_password(password)}'}}\n"
+    for role, password in PASSWORDS.items()
+)
+
+
+def sign_in(driver: WebDriver, base: str, role: str = "viewer") -> None:
+    """Sign in through the login form, as a person would."""
+    driver.get(f"{base}/login")
+    driver.find_element(By.ID, "name").send_keys(role)
+    driver.find_element(By.ID, "password").send_keys(PASSWORDS[role])
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: "/login" not in d.current_url, f"{role} could not sign in"
+    )
+
+
+def http_session(base: str, role: str = "viewer") -> requests.Session:
+    """A requests session signed in as ``role`` (Origin set: the gate refuses others)."""
+    session = requests.Session()
+    session.headers["Origin"] = base
+    answer = session.post(
+        f"{base}/login", data={"name": role, "password": PASSWORDS[role]},
+        allow_redirects=False, timeout=10,
+    )  # fmt: skip
+    assert answer.status_code == 302, answer.text
+    return session

@@ -1,0 +1,206 @@
+"""The gate in front of every route of the web server: nothing but ``/login``, static
+assets and ``/healthz`` answers without a session, and state-changing requests must
+come from the wall's own pages (Origin check: CSRF).
+
+Sessions are Flask's signed cookies: who (a user, or a device token's id), the role,
+and for a person when the session ends. A device's session never ends by itself but
+is checked against Redis at every request, so a revoked token stops at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import redis
+from flask import Flask, Response, g, jsonify, redirect, request, session
+from flask.typing import ResponseReturnValue
+
+from wall.auth.devices import DeviceTokens
+from wall.auth.login_page import login_html
+from wall.auth.passwords import verify_password
+from wall.auth.ratelimit import LoginLimiter
+from wall.auth.roles import Role, allows
+from wall.i18n import Translator
+
+if TYPE_CHECKING:  # the config imports wall.auth: no cycle at run time
+    from wall.config.models import AuthSpec
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = frozenset({"/login", "/login/device", "/healthz", "/favicon.ico", "/_favicon.ico"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # static files only
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEVICE_LIFETIME = timedelta(days=400)  # browsers cap cookies there; renewed at each request
+
+
+@dataclass(frozen=True)
+class Identity:
+    name: str
+    role: Role
+    device_id: str | None = None
+    screen: int | None = None
+
+
+def is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def current_identity() -> Identity | None:
+    identity: Identity | None = g.get("identity")
+    return identity
+
+
+def require(role: Role) -> Callable[[], ResponseReturnValue | None]:
+    """A check for one route: 403 unless the signed-in role includes ``role``."""
+
+    def check() -> ResponseReturnValue | None:
+        identity = current_identity()
+        if identity is None or not allows(identity.role, role):
+            return jsonify(error=f"needs the {role} role"), 403
+        return None
+
+    return check
+
+
+class Gate:
+    def __init__(
+        self,
+        auth: AuthSpec,
+        translate: Translator,
+        title: str,
+        devices: DeviceTokens | None,
+        limiter: LoginLimiter | None = None,
+    ) -> None:
+        self._users = {user.name: user for user in auth.users}
+        self._session_s = auth.session_hours * 3600
+        self._translate = translate
+        self._title = title
+        self._devices = devices
+        self._limiter = limiter or LoginLimiter()
+        self._devices_seen_active: set[str] = set()
+
+    def install(self, server: Flask, secret: str) -> None:
+        server.secret_key = secret
+        server.config.update(
+            SESSION_COOKIE_NAME="citywall_session",
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            PERMANENT_SESSION_LIFETIME=DEVICE_LIFETIME,
+        )
+        # First of all before_request functions: unknown paths are not told apart either.
+        server.before_request_funcs.setdefault(None, []).insert(0, self._check)
+        server.add_url_rule("/login", "login", self._login, methods=["GET", "POST"])
+        server.add_url_rule("/login/device", "login_device", self._login_device)
+        server.add_url_rule("/logout", "logout", self._logout, methods=["POST", "GET"])
+
+    # ── every request ────────────────────────────────────────────────────
+    def _check(self) -> ResponseReturnValue | None:
+        if request.method in UNSAFE_METHODS and not _same_origin():
+            return jsonify(error="cross-site request refused"), 403
+        if is_public(request.path):
+            return None
+        identity = self._identity()
+        if identity is None:
+            return _refuse()
+        g.identity = identity
+        return None
+
+    def _identity(self) -> Identity | None:
+        raw: dict[str, Any] | None = session.get("who")
+        if not raw:
+            return None
+        if raw.get("device_id"):
+            if not self._device_active(str(raw["device_id"])):
+                session.clear()
+                return None
+        elif float(raw.get("until", 0)) < time.time() or raw.get("name") not in self._users:
+            session.clear()
+            return None
+        return Identity(raw["name"], raw["role"], raw.get("device_id"), raw.get("screen"))
+
+    def _device_active(self, device_id: str) -> bool:
+        if self._devices is None:
+            return False
+        try:
+            active = self._devices.active(device_id)
+        except (redis.ConnectionError, redis.TimeoutError):
+            # Redis away: a wall must not go dark; a revocation cannot be read now anyway.
+            return device_id in self._devices_seen_active
+        if active:
+            self._devices_seen_active.add(device_id)
+        else:
+            self._devices_seen_active.discard(device_id)
+        return active
+
+    # ── sign in and out ──────────────────────────────────────────────────
+    def _login(self) -> ResponseReturnValue:
+        target = _safe_next(request.values.get("next"))
+        if request.method == "GET":
+            return self._page(target, error=None, status=200)
+        address = request.remote_addr or "?"
+        wait = self._limiter.retry_after(address)
+        if wait > 0:
+            response = self._page(target, self._translate("auth.too_many"), 429)
+            response.headers["Retry-After"] = str(int(wait) + 1)
+            return response
+        name = request.form.get("name", "")
+        user = self._users.get(name)
+        if user is None or not verify_password(
+            user.password_hash, request.form.get("password", "")
+        ):
+            self._limiter.failed(address)
+            log.warning("sign-in refused for %r from %s", name, address)
+            return self._page(target, self._translate("auth.wrong"), 401)
+        self._limiter.succeeded(address)
+        session.clear()
+        session.permanent = False
+        session["who"] = {"name": user.name, "role": user.role,
+                          "until": time.time() + self._session_s}  # fmt: skip
+        log.info("%s (%s) signed in from %s", user.name, user.role, address)
+        return redirect(target)
+
+    def _login_device(self) -> ResponseReturnValue:
+        device = self._devices.verify(request.args.get("token", "")) if self._devices else None
+        if device is None:
+            return self._page("/wall", self._translate("auth.bad_token"), 401)
+        session.clear()
+        session.permanent = True
+        session["who"] = {"name": device.name, "role": "viewer", "device_id": device.id,
+                          "screen": device.screen}  # fmt: skip
+        return redirect(f"/wall/screen/{device.screen}")
+
+    def _logout(self) -> ResponseReturnValue:
+        session.clear()
+        return redirect("/login")
+
+    def _page(self, target: str, error: str | None, status: int) -> Response:
+        html = login_html(self._translate, self._title, target, error)
+        return Response(html, status=status, mimetype="text/html")
+
+
+def _same_origin() -> bool:
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return False
+    parts = urlsplit(source)
+    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def _refuse() -> ResponseReturnValue:
+    wants_page = request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+    if wants_page:
+        return redirect(f"/login?next={request.full_path.rstrip('?')}")
+    return jsonify(error="sign in first"), 401
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site: never another host (an open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/wall"
+    return target
