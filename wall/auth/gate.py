@@ -119,10 +119,13 @@ class Gate:
             if not self._device_active(str(raw["device_id"])):
                 session.clear()
                 return None
-        elif float(raw.get("until", 0)) < time.time() or raw.get("name") not in self._users:
+            return Identity(raw["name"], "viewer", raw["device_id"], raw.get("screen"))
+        user = self._users.get(str(raw.get("name")))
+        if user is None or float(raw.get("until", 0)) < time.time():
             session.clear()
             return None
-        return Identity(raw["name"], raw["role"], raw.get("device_id"), raw.get("screen"))
+        # The config's role now, not the one at sign-in: a demotion takes effect at once.
+        return Identity(user.name, user.role)
 
     def _device_active(self, device_id: str) -> bool:
         if self._devices is None:
