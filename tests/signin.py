@@ -23,9 +23,9 @@ AUTH_YAML: Final = "auth:\n  users:\n" + "".join(
 )
 
 
-def sign_in(driver: WebDriver, base: str, role: str = "viewer") -> None:
-    """Sign in through the login form, as a person would."""
-    driver.get(f"{base}/login")
+def sign_in(driver: WebDriver, base: str, role: str = "viewer", then: str = "/wall") -> None:
+    """Sign in through the login form, as a person would, landing on ``then``."""
+    driver.get(f"{base}/login?next={then}")
     driver.find_element(By.ID, "name").send_keys(role)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[role])
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

@@ -26,9 +26,9 @@ WALL = CONFIG.wall
 
 def open_page(driver: WebDriver, url: str) -> None:
     """Sign in as a viewer (once per browser), then open ``url``."""
-    base = url.split("/wall")[0]
+    base, _, path = url.partition("/wall")
     if not getattr(driver, "_signed_in", False):
-        sign_in(driver, base)
+        sign_in(driver, base, then="/wall" + path)
         driver._signed_in = True  # type: ignore[attr-defined]
     driver.get(url)
     WebDriverWait(driver, 20).until(
