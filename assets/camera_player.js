@@ -67,11 +67,16 @@
       await pc.setLocalDescription(await pc.createOffer());
       const base = this.tile.dataset.relay.replace(/\/$/, "");
       const id = encodeURIComponent(this.cell.dataset.cameraId);
+      // A token for this camera, for this signed-in person, valid a minute: from the
+      // wall's server (same origin, session cookie), never a shared secret in the page.
+      const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
+      if (!grant.ok) throw new Error(`token ${grant.status}`);
+      this.token = (await grant.json()).token;
       const response = await fetch(`${base}/whep/${id}?stream=${this.cell.dataset.stream}`, {
         method: "POST",
         headers: {
           "Content-Type": "application/sdp",
-          Authorization: `Bearer ${this.tile.dataset.token}`,
+          Authorization: `Bearer ${this.token}`,
         },
         body: pc.localDescription.sdp,
       });
@@ -121,7 +126,7 @@
       if (this.session) {
         fetch(this.session, {
           method: "DELETE",
-          headers: { Authorization: `Bearer ${this.tile.dataset.token}` },
+          headers: { Authorization: `Bearer ${this.token}` },
         }).catch(() => {});
         this.session = null;
       }

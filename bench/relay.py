@@ -69,6 +69,7 @@ from streams.packets import CLOCK_RATE, EncodedPacket, PacketSource, StreamName
 from streams.relay.hub import CameraHub, Viewer
 from streams.relay.sdp import h264_preferences
 from streams.relay.server import RelaySettings, create_app
+from streams.relay.tokens import sign_viewer_token
 from streams.sources.clock_reader import read_burned_clock
 from streams.sources.sim import SimSource
 from streams.sources.sim_picture import SimPicture
@@ -400,7 +401,10 @@ class BenchViewer:
             self._tasks.append(asyncio.ensure_future(self._consume(track)))
 
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {TOKEN}"}
+        headers = {
+            "Content-Type": "application/sdp",
+            "Authorization": f"Bearer {sign_viewer_token(TOKEN, 'bench', CAMERA)}",
+        }
         self.posted = time.monotonic()
         url = f"{self.base_url}/whep/{CAMERA}?stream=main"
         async with http.post(url, data=self.pc.localDescription.sdp, headers=headers) as r:
@@ -432,7 +436,7 @@ class BenchViewer:
 
     async def close(self, http: aiohttp.ClientSession | None = None) -> None:
         if http is not None and self.location is not None:
-            headers = {"Authorization": f"Bearer {TOKEN}"}
+            headers = {"Authorization": f"Bearer {sign_viewer_token(TOKEN, 'bench', CAMERA)}"}
             with contextlib.suppress(Exception):
                 async with http.delete(self.base_url + self.location, headers=headers):
                     pass

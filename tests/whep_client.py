@@ -16,12 +16,13 @@ from aiortc import (
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from streams.relay.sdp import h264_preferences
+from streams.relay.tokens import sign_viewer_token
 
 
 @dataclass
 class WhepViewer:
     base_url: str  # http://127.0.0.1:port
-    token: str
+    token: str  # the relay's key: each request carries a viewer token signed with it
     started: float = field(default_factory=time.monotonic)
     frames: int = 0
     sizes: set[tuple[int, int]] = field(default_factory=set)
@@ -29,6 +30,7 @@ class WhepViewer:
     status: int | None = None
     location: str | None = None
     answer: str = ""
+    camera_id: str = ""
     pc: RTCPeerConnection = field(default_factory=lambda: RTCPeerConnection(
         RTCConfiguration(iceServers=[])))  # fmt: skip
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -44,7 +46,9 @@ class WhepViewer:
             self._tasks.append(asyncio.ensure_future(self._consume(track)))
 
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {self.token}"}
+        self.camera_id = camera_id
+        bearer = sign_viewer_token(self.token, "test-viewer", camera_id)
+        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {bearer}"}
         url = f"{self.base_url}/whep/{camera_id}?stream={stream}"
         async with (
             aiohttp.ClientSession() as http,
@@ -79,7 +83,8 @@ class WhepViewer:
 
     async def delete(self, token: str | None = None) -> int:
         assert self.location is not None
-        headers = {"Authorization": f"Bearer {token or self.token}"}
+        bearer = token or sign_viewer_token(self.token, "test-viewer", self.camera_id)
+        headers = {"Authorization": f"Bearer {bearer}"}
         async with (
             aiohttp.ClientSession() as http,
             http.delete(self.base_url + self.location, headers=headers) as response,

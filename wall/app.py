@@ -13,8 +13,9 @@ from flask.typing import ResponseReturnValue
 import wall.config  # noqa: F401  (first: layouts -> tiles -> config would import in a cycle)
 from layouts import Pages, render
 from layouts.not_found import not_found_html
+from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
-from wall.auth.gate import Gate, is_public
+from wall.auth.gate import Gate, current_identity, is_public
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
@@ -64,17 +65,36 @@ def create_app(
     return app
 
 
+OWN_ROUTES = frozenset({"/live/events", "/logout", "/video/token"})
+
+
 def _install_http_routes(server: Flask, pages: Pages) -> None:
     wall = pages.ctx.config.wall
+    camera_ids = pages.ctx.config.camera_ids()
 
     @server.route("/healthz")
     def _healthz() -> Response:
         return jsonify(status="ok")
 
+    @server.route("/video/token")
+    def _video_token() -> ResponseReturnValue:
+        """A viewer token for one camera (the gate has checked the session)."""
+        camera_id = request.args.get("camera", "")
+        if camera_id not in camera_ids:
+            return jsonify(error=f"no camera {camera_id!r}"), 404
+        identity = current_identity()
+        user = identity.name if identity is not None else "?"
+        token = sign_viewer_token(pages.ctx.config.relay.token, user, camera_id)
+        return jsonify(token=token, ttl_s=TTL_S)
+
     @server.before_request
     def _unknown_paths_get_404() -> ResponseReturnValue | None:
         path = request.path
-        if path.startswith(("/_", "/assets/")) or path in ("/live/events", "/logout"):
+        if path.startswith(("/_", "/assets/")) or path in (
+            "/live/events",
+            "/logout",
+            "/video/token",
+        ):
             return None  # Dash's own endpoints and static files
         if is_public(path):
             return None

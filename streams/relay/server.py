@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import signal
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from aiortc import RTCIceServer
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
 from streams.relay.status import StatusSink
+from streams.relay.tokens import check_viewer_token
 from streams.relay.whep import WhepOptions, create_whep_app
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ HUB = web.AppKey("hub", CameraHub)
 
 @dataclass(frozen=True)
 class RelaySettings:
-    token: str  # viewers send ``Authorization: Bearer <token>``
+    token: str  # the key viewers' tokens are signed with (streams.relay.tokens)
     host: str = "127.0.0.1"
     port: int = 8889
     grace_s: float = 10.0  # keep pulling a camera this long after its last viewer left
@@ -66,10 +66,10 @@ def create_app(
     """The relay as an aiohttp app (``app[HUB]`` is its hub); cleanup closes everything."""
     if not settings.token:
         raise ValueError("the relay needs a token (RelaySettings.token)")
-    expected = settings.token.encode()
+    key = settings.token
 
-    def check_token(token: str) -> bool:
-        return hmac.compare_digest(token.encode(), expected)
+    def check_token(token: str, camera_id: str, allow_expired: bool) -> bool:
+        return check_viewer_token(key, token, camera_id, allow_expired=allow_expired)
 
     hub = CameraHub(
         cameras, source_factory, status_sink, grace_s=settings.grace_s, schedule=schedule

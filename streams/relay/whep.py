@@ -27,7 +27,7 @@ from streams.relay.track import RelayTrack
 
 log = logging.getLogger(__name__)
 
-TokenCheck = Callable[[str], bool]
+TokenCheck = Callable[[str, str, bool], bool]  # (token, camera id, allow expired)
 STREAM_NAMES: tuple[str, ...] = get_args(StreamName)
 SDP = "application/sdp"
 
@@ -132,9 +132,11 @@ class Sessions:
 SESSIONS = web.AppKey("sessions", Sessions)
 
 
-def _bearer(request: web.Request, check: TokenCheck) -> None:
+def _bearer(request: web.Request, check: TokenCheck, allow_expired: bool = False) -> None:
+    """A token signed for this camera: fresh to start a session; to end one, any age."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or not check(token.strip()):
+    camera_id = request.match_info["camera_id"]
+    if scheme.lower() != "bearer" or not check(token.strip(), camera_id, allow_expired):
         raise web.HTTPUnauthorized(
             headers={"WWW-Authenticate": 'Bearer realm="citywall-relay"'},
             text="a valid bearer token is required\n",
@@ -163,7 +165,7 @@ async def post_offer(request: web.Request) -> web.Response:
 
 async def delete_session(request: web.Request) -> web.Response:
     sessions = request.app[SESSIONS]
-    _bearer(request, sessions.options.check_token)
+    _bearer(request, sessions.options.check_token, allow_expired=True)
     session = sessions.open.get(request.match_info["session_id"])
     if session is None or session.camera_id != request.match_info["camera_id"]:
         raise web.HTTPNotFound(text="no such session\n")

@@ -14,7 +14,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from tests.browser.conftest import Browser, console_errors
 from tests.helpers import ROOT, RunningWall, start_wall
 from tests.rtsp import RtspServer, one_camera_inventory
-from tests.signin import AUTH_YAML, sign_in
+from tests.signin import AUTH_YAML, http_session, sign_in
 from wall.localhost import free_port
 
 TOKEN = "browser-test-token"
@@ -94,6 +94,7 @@ def test_one_camera_fills_its_tile_with_the_main_stream(
     state = wait_playing(driver, "XY-001")
     assert (state["width"], state["height"]) == (1280, 720)
     assert_frames_rise(driver, "XY-001")
+    assert TOKEN not in driver.page_source  # the relay's key never reaches a browser
     assert console_errors(driver) == []
 
 
@@ -115,12 +116,23 @@ def test_a_four_camera_tile_plays_four_sub_streams(
 def test_the_relay_refuses_requests_without_the_token(
     camera_wall: tuple[RunningWall, str],
 ) -> None:
-    _, relay = camera_wall
+    wall, relay = camera_wall
     offer = "v=0\r\n"
     headers = {"Content-Type": "application/sdp"}
     assert requests.post(f"{relay}/whep/XY-001", data=offer, headers=headers).status_code == 401
     wrong = {**headers, "Authorization": "Bearer nope-nope-nope"}
     assert requests.post(f"{relay}/whep/XY-001", data=offer, headers=wrong).status_code == 401
+    # The wall grants a signed-in person a token for one camera, for a minute.
+    assert requests.get(f"{wall.url}/video/token?camera=XY-001").status_code == 401
+    viewer = http_session(wall.url)
+    assert viewer.get(f"{wall.url}/video/token?camera=XY-999").status_code == 404
+    grant = viewer.get(f"{wall.url}/video/token?camera=XY-001").json()
+    assert grant["ttl_s"] == 60 and TOKEN not in grant["token"]
+    bearer = {**headers, "Authorization": f"Bearer {grant['token']}"}
+    # good for XY-001 (the offer is refused as SDP, after the token passed) …
+    assert requests.post(f"{relay}/whep/XY-001", data=offer, headers=bearer).status_code == 400
+    # … and for no other camera
+    assert requests.post(f"{relay}/whep/XY-002", data=offer, headers=bearer).status_code == 401
 
 
 def test_a_dead_camera_shows_signal_lost_and_recovers_by_itself(

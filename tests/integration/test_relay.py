@@ -21,6 +21,7 @@ from streams.packets import EncodedPacket, PacketSource, SourceError, StreamName
 from streams.relay.hub import CameraHub
 from streams.relay.server import HUB, RelaySettings, create_app
 from streams.relay.status import CameraStatus, StatusSink, redis_status_sink
+from streams.relay.tokens import sign_viewer_token
 from streams.sources.sim import SimSource
 from tests.whep_client import WhepViewer
 from wall.localhost import free_port
@@ -197,13 +198,31 @@ def test_auth_names_and_cors() -> None:
             assert no_token.headers["WWW-Authenticate"].startswith("Bearer")
             wrong = {**sdp, "Authorization": "Bearer nope"}
             assert (await r.request("POST", "/whep/cam-1", data=offer, headers=wrong)).status == 401
-            good = {**sdp, "Authorization": f"Bearer {TOKEN}"}
-            assert (await r.request("POST", "/whep/nope", data=offer, headers=good)).status == 404
-            bad_stream = await r.request("POST", "/whep/cam-1?stream=hd", data=offer, headers=good)
+
+            def good(camera: str) -> dict[str, str]:
+                return {**sdp, "Authorization": f"Bearer {sign_viewer_token(TOKEN, 'u', camera)}"}
+
+            # A token signed for another camera, or expired, or with another key: 401.
+            other = good("cam-2")
+            assert (await r.request("POST", "/whep/cam-1", data=offer, headers=other)).status == 401
+            stale = sign_viewer_token(TOKEN, "u", "cam-1", now=time.time() - 120)
+            old = {**sdp, "Authorization": f"Bearer {stale}"}
+            assert (await r.request("POST", "/whep/cam-1", data=offer, headers=old)).status == 401
+            forged = {**sdp, "Authorization": f"Bearer {sign_viewer_token('x', 'u', 'cam-1')}"}
+            assert (
+                await r.request("POST", "/whep/cam-1", data=offer, headers=forged)
+            ).status == 401
+            nope = good("nope")
+            assert (await r.request("POST", "/whep/nope", data=offer, headers=nope)).status == 404
+            bad_stream = await r.request(
+                "POST", "/whep/cam-1?stream=hd", data=offer, headers=good("cam-1")
+            )
             assert bad_stream.status == 400
-            no_main = await r.request("POST", "/whep/cam-2?stream=main", data=offer, headers=good)
+            no_main = await r.request(
+                "POST", "/whep/cam-2?stream=main", data=offer, headers=good("cam-2")
+            )
             assert no_main.status == 404
-            garbage = await r.request("POST", "/whep/cam-1", data="hello", headers=good)
+            garbage = await r.request("POST", "/whep/cam-1", data="hello", headers=good("cam-1"))
             assert garbage.status == 400
             assert r.running() <= 1  # the garbage offer's subscription was released
             delete = await r.request("DELETE", "/whep/cam-1/sessions/x")
@@ -216,7 +235,7 @@ def test_auth_names_and_cors() -> None:
             assert "Location" in preflight.headers["Access-Control-Expose-Headers"]
             other = await r.request("OPTIONS", "/whep/cam-1", headers={"Origin": "http://evil"})
             assert "Access-Control-Allow-Origin" not in other.headers
-            patch = await r.request("PATCH", "/whep/cam-1/sessions/x", headers=good)
+            patch = await r.request("PATCH", "/whep/cam-1/sessions/x", headers=good("cam-1"))
             assert patch.status == 405
 
     run(scenario)

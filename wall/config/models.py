@@ -177,8 +177,9 @@ class RelaySpec(StrictModel):
     token: str = Field(
         default="citywall-demo-token",
         min_length=8,
-        description="Bearer token required by the WHEP endpoints "
-        "(per-user tokens come with sign-in); use ${RELAY_TOKEN} in production.",
+        description="Key shared by the web server and the relay: the web server signs "
+        "each signed-in viewer's one-minute token for one camera with it, the relay checks "
+        "them. Never sent to a browser; set your own (${RELAY_TOKEN}) in production.",
     )
     grace_s: float = Field(
         default=10.0,

@@ -72,7 +72,6 @@ def layout(tile: CameraTile, ctx: TileContext) -> html.Div:
         style={"--side": str(side)},
         **attrs(
             data_relay=relay.browser_url(),
-            data_token=relay.token,
             data_label_connecting=ctx.translate("camera.connecting"),
             data_label_lost=ctx.translate("camera.lost"),
         ),

@@ -1,0 +1,48 @@
+"""Viewer tokens for the relay: per user, per camera, short-lived, signed.
+
+The web server (which knows who is signed in) signs ``user|camera|expiry`` with the
+key it shares with the relay (``relay.token`` in the config, never sent to a
+browser); the relay checks the signature, the camera and the expiry. A token copied
+from one page opens one camera for a minute, not the county's 347.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+TTL_S = 60.0  # long enough to start a session; the session itself lives on after
+
+
+def sign_viewer_token(
+    key: str, user: str, camera_id: str, ttl_s: float = TTL_S, now: float | None = None
+) -> str:
+    expires = int((time.time() if now is None else now) + ttl_s)
+    payload = f"{user}|{camera_id}|{expires}".encode()
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_signature(key, payload)}"
+
+
+def check_viewer_token(
+    key: str, token: str, camera_id: str, allow_expired: bool = False, now: float | None = None
+) -> bool:
+    """Whether ``token`` was signed with ``key`` for ``camera_id`` and has not expired
+    (``allow_expired``: a session's own DELETE may come long after its start)."""
+    body, _, signature = token.partition(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        _user, camera, expires = payload.decode().split("|")
+        deadline = int(expires)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    if not hmac.compare_digest(signature, _signature(key, payload)):
+        return False
+    if camera != camera_id:
+        return False
+    return allow_expired or deadline >= (time.time() if now is None else now)
+
+
+def _signature(key: str, payload: bytes) -> str:
+    return hmac.new(key.encode(), payload, hashlib.sha256).hexdigest()[:32]
