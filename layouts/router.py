@@ -10,11 +10,13 @@ from dash import html
 from dash.development.base_component import Component
 
 from layouts.screen_page import screen_page
+from layouts.tablet_page import tablet_page
 from layouts.wall_page import wall_page
 from wall.tiles.base import TileContext, TileType
 
 SCREEN_PATH = re.compile(r"^/wall/screen/(\d{1,3})/?$")
 WALL_PATH = re.compile(r"^/(wall/?)?$")
+TABLET_PATH = re.compile(r"^/tablet/?$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,10 @@ class Pages:
         return number if 1 <= number <= self.ctx.config.wall.screen_count else None
 
     def is_page(self, path: str) -> bool:
-        return bool(WALL_PATH.match(path)) or self.screen_number(path) is not None
+        return (
+            bool(WALL_PATH.match(path) or TABLET_PATH.match(path))
+            or self.screen_number(path) is not None
+        )
 
 
 def render(pages: Pages, path: str | None) -> Component:
@@ -41,6 +46,8 @@ def render(pages: Pages, path: str | None) -> Component:
     number = pages.screen_number(path)
     if number is not None:
         return screen_page(pages.ctx, pages.types, number)
+    if TABLET_PATH.match(path):
+        return tablet_page(pages.ctx, pages.types)
     if WALL_PATH.match(path):
         return wall_page(pages.ctx, pages.types)
     return html.Div(html.H1("404"), className="cw-404")

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 import wall.config  # noqa: F401  (first: layouts -> tiles -> config would import in a cycle)
 from layouts import Pages, render
 from layouts.not_found import not_found_html
+from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_identity, is_public
@@ -58,6 +59,7 @@ def create_app(
     for tile_type in types.values():
         if tile_type.register_callbacks is not None:
             tile_type.register_callbacks(app)
+    register_tablet_callbacks(app, pages.ctx)
     gate = Gate(config.auth, translate, config.wall.title, devices)
     gate.install(app.server, secret or secrets.token_urlsafe(32))
     _install_http_routes(app.server, pages)
