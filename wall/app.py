@@ -10,7 +10,6 @@ from dash.development.base_component import Component
 from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
-import wall.config  # noqa: F401  (first: layouts -> tiles -> config would import in a cycle)
 from layouts import Pages, render
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
