@@ -10,6 +10,7 @@ import redis
 
 from data_feeds.redis_server import EmbeddedRedis
 from tests.helpers import SHIPPED_CONFIG, citywall_command
+from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
 
 
@@ -53,6 +54,15 @@ def test_the_command_makes_and_revokes_tokens(
 
     revoked = citywall(redis_server, "revoke", device.id)
     assert revoked.returncode == 0 and tokens.verify(token) is None
+    # Both admin actions are in the audit log: who, what, before and after; no secret.
+    revoke, create = AuditLog(redis_client).latest(2)
+    assert (create.action, revoke.action) == ("token.create", "token.revoke")
+    assert create.who.startswith("cli:") and create.before is None
+    assert create.after["screen"] == 7 and create.after["revoked_ms"] is None
+    assert revoke.before["revoked_ms"] is None and revoke.after["revoked_ms"] > 0
+    assert revoke.at_ms >= create.at_ms
+    secret = token.split(".")[1].encode()
+    assert all(secret not in b"".join(f.values()) for _, f in redis_client.xrange("citywall:audit"))
     assert "revoked" in citywall(redis_server, "list").stdout
     assert citywall(redis_server, "revoke", "nope").returncode == 1
     off_wall = citywall(redis_server, "create", "--screen", "19")

@@ -1,0 +1,63 @@
+"""The audit log: every operator and admin action, as one entry of ``citywall:audit``
+(who, what, when, before and after), kept for the console to show and for review.
+
+Writers pass what they changed; nothing here decides what is worth recording.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis
+
+from data_feeds.keys import Keys
+
+MAXLEN = 100_000  # about a year of a busy hall's actions
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: str
+    at_ms: int
+    who: str
+    action: str
+    before: Any
+    after: Any
+
+
+class AuditLog:
+    def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
+        self._client = client
+        self._stream = (keys or Keys()).prefix + "audit"
+
+    def record(self, who: str, action: str, before: Any = None, after: Any = None) -> str:
+        fields = {
+            "who": who,
+            "action": action,
+            "at_ms": str(int(time.time() * 1000)),
+            "before": json.dumps(before, ensure_ascii=False),
+            "after": json.dumps(after, ensure_ascii=False),
+        }
+        entry_id = self._client.xadd(self._stream, fields, maxlen=MAXLEN, approximate=True)  # type: ignore[arg-type]
+        return cast(bytes, entry_id).decode()
+
+    def latest(self, count: int = 50) -> list[AuditEntry]:
+        """The newest entries first."""
+        raw = cast(list[tuple[bytes, dict[bytes, bytes]]],
+                   self._client.xrevrange(self._stream, count=count))  # fmt: skip
+        return [_entry(entry_id, fields) for entry_id, fields in raw]
+
+
+def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> AuditEntry:
+    text = {key.decode(): value.decode() for key, value in fields.items()}
+    return AuditEntry(
+        id=entry_id.decode(),
+        at_ms=int(text["at_ms"]),
+        who=text["who"],
+        action=text["action"],
+        before=json.loads(text["before"]),
+        after=json.loads(text["after"]),
+    )
