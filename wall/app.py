@@ -15,7 +15,7 @@ from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
-from wall.auth.gate import Gate, current_identity, is_public
+from wall.auth.gate import Gate, current_identity
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
@@ -66,7 +66,8 @@ def create_app(
     return app
 
 
-OWN_ROUTES = frozenset({"/live/events", "/logout", "/video/token"})
+# Dash answers every other path with its page; which of those exist, the router knows.
+DASH_PAGE_RULES = frozenset({"/", "/<path:path>"})
 
 
 def _install_http_routes(server: Flask, pages: Pages) -> None:
@@ -91,14 +92,9 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
     @server.before_request
     def _unknown_paths_get_404() -> ResponseReturnValue | None:
         path = request.path
-        if path.startswith(("/_", "/assets/")) or path in (
-            "/live/events",
-            "/logout",
-            "/video/token",
-        ):
-            return None  # Dash's own endpoints and static files
-        if is_public(path):
-            return None
+        rule = request.url_rule
+        if rule is not None and rule.rule not in DASH_PAGE_RULES:
+            return None  # a route of its own (Dash's endpoints, static files, ours)
         if path == "/":
             return redirect("/wall")
         if pages.is_page(path):

@@ -108,11 +108,12 @@ class LiveHub:
         # buckets); each update's earliest event time says which days to read again.
         self._day_totals = DayTotals()
         self._reader = KpiReader(client, self._keys, config.wall.timezone, self._day_totals)
-        self._parts = {
-            (tile_id, part.name): _PartState()
+        self._specs = {
+            (tile_id, part.name): part
             for tile_id, tile in self._tiles.items()
             for part in tile.parts
         }
+        self._parts = {key: _PartState() for key in self._specs}
         self._full_json: dict[str, str] = {tile_id: "{}" for tile_id in self._tiles}
         self._frame = Frame(0, {}, dict(self._full_json), 0)
         self._recent: deque[Frame] = deque(maxlen=RECENT_FRAMES)
@@ -184,7 +185,7 @@ class LiveHub:
         self._build_due(now)
 
     def _part(self, tile_id: str, name: str) -> LivePart:
-        return next(p for p in self._tiles[tile_id].parts if p.name == name)
+        return self._specs[(tile_id, name)]
 
     def _block_ms(self) -> int:
         """Until the next part is due, at most ``block_ms``: throttled parts wait here."""
