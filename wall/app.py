@@ -15,7 +15,7 @@ from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
-from wall.auth.gate import Gate, current_identity
+from wall.auth.gate import Gate, current_identity, is_public
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
@@ -95,6 +95,8 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
         rule = request.url_rule
         if rule is not None and rule.rule not in DASH_PAGE_RULES:
             return None  # a route of its own (Dash's endpoints, static files, ours)
+        if is_public(path):
+            return None  # e.g. /favicon.ico: browsers ask for it without a session
         if path == "/":
             return redirect("/wall")
         if pages.is_page(path):
