@@ -17,6 +17,7 @@ from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_identity, is_public
 from wall.config.models import WallConfigBase
+from wall.control import WallControl
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
 from wall.live.sse import install_live_routes
@@ -31,6 +32,7 @@ def create_app(
     hub: LiveHub | None = None,
     devices: DeviceTokens | None = None,
     secret: str | None = None,
+    control: WallControl | None = None,
 ) -> Dash:
     """The wall's Dash app behind its sign-in gate. ``hub`` feeds the live tiles (without
     one they say 未接入数据); ``devices`` checks the wall PCs' tokens; ``secret`` signs

@@ -22,6 +22,7 @@ from wall.cli_data import NoRedisError, add_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import UserSpec, config_model
+from wall.control import WallControl
 from wall.live.hub import LiveHub
 from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
@@ -182,7 +183,10 @@ def _run(
     client = redis.Redis.from_url(redis_url, socket_timeout=2) if redis_url else None
     keys = Keys(config.redis.prefix)
     devices = DeviceTokens(client, keys) if client is not None else None
-    app = create_app(config, hub=hub, devices=devices, secret=session_secret(client, keys))
+    control = WallControl(client, config) if client is not None else None
+    app = create_app(
+        config, hub=hub, devices=devices, secret=session_secret(client, keys), control=control
+    )
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     count = config.wall.screen_count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wall.config.control_checks import control_checks
 from wall.config.issues import Loc
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ def cross_check(config: WallConfigBase) -> list[Problem]:
         *_camera_ids_unique(config),
         *_cameras_inside_map(config),
         *_camera_refs_known(config),
+        *control_checks(config),
     ]
 
 

@@ -16,6 +16,7 @@ from pydantic import Field, create_model, field_validator, model_validator
 from wall.auth.passwords import is_hash
 from wall.auth.roles import Role
 from wall.config.base import StrictModel
+from wall.config.control import AlarmSpec, PresetSpec, TourSpec
 from wall.config.issues import CrossCheckError
 from wall.tiles.base import TileConfig, TileType
 
@@ -256,6 +257,15 @@ class WallConfigBase(StrictModel):
     redis: RedisSpec = Field(default_factory=RedisSpec, description="Live data store.")
     relay: RelaySpec = Field(default_factory=RelaySpec, description="The video relay.")
     auth: AuthSpec = Field(default_factory=AuthSpec, description="Sign-in: users and roles.")
+    tours: list[TourSpec] = Field(
+        default_factory=list, description="Camera tours (视频巡逻) operators can start on a tile."
+    )
+    presets: list[PresetSpec] = Field(
+        default_factory=list, description="Named wall states operators can recall."
+    )
+    alarms: AlarmSpec | None = Field(
+        default=None, description="The alarm pop-up; omit to have none."
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:
@@ -268,6 +278,9 @@ class WallConfigBase(StrictModel):
 
     def camera_ids(self) -> set[str]:
         return {camera.id for camera in self.cameras.items}
+
+    def tour_cameras(self, tour: TourSpec) -> list[str]:
+        return list(tour.cameras or self.cameras.groups.get(tour.group or "", []))
 
 
 # mypy sees every concrete config as WallConfigBase; the runtime class adds the union.

@@ -12,6 +12,7 @@ import redis
 
 from data_feeds.kpis import Dimension, KpiReader
 from wall.config.models import WallConfigBase
+from wall.control import Alarm, TileView, WallControl
 from wall.i18n import Translator
 
 T = TypeVar("T")
@@ -59,6 +60,17 @@ class LiveData:
 
     def cameras(self) -> pd.DataFrame:
         return self._once(("cameras",), self.reader.cameras)
+
+    def wall_views(self) -> dict[str, TileView]:
+        """What each camera tile shows (the operators' choice, else the config's)."""
+        return self._once(("wall_views",), self._control().views)
+
+    def alarm(self) -> Alarm | None:
+        """The alarm pop-up on the wall now, if any."""
+        return self._once(("alarm",), self._control().alarm)
+
+    def _control(self) -> WallControl:
+        return self._once(("control",), lambda: WallControl(self.client, self.config))
 
     def trails(self, officer_ids: Iterable[str], points: int) -> dict[str, list[list[float]]]:
         """The officers' last ``points`` fixes, oldest first, as [lat, lon] pairs."""

@@ -1,0 +1,271 @@
+"""``WallControl``: read and change the wall state in Redis. Every change is audited
+(who, what, before, after) and announced on ``citywall:updates`` (topic ``wall``).
+
+Concurrent operators: each write replaces what it names (one tile, the alarm, the
+whole wall for a preset), so the last write wins and every screen shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, cast
+
+import redis
+
+from wall.auth.audit import AuditLog
+from wall.config.control import MIN_DWELL_S, TourSpec
+from wall.config.models import WallConfigBase
+from wall.control.views import Alarm, TileView, TourRun
+
+UPDATES_MAXLEN = 10_000  # as the aggregator keeps it
+GRID_SIZES = (1, 4, 9, 16)
+
+
+class ControlError(ValueError):
+    """A request the wall cannot carry out; the message is for the operator."""
+
+
+class WallControl:
+    def __init__(
+        self,
+        client: redis.Redis,
+        config: WallConfigBase,
+        audit: AuditLog | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._config = config
+        self._audit = audit or AuditLog(client)
+        self._clock = clock
+        prefix = config.redis.prefix
+        self._views_key = prefix + "wall:views"
+        self._tours_key = prefix + "wall:tours"
+        self._presets_key = prefix + "wall:presets"
+        self._alarm_key = prefix + "wall:alarm"
+        self._updates_key = prefix + "updates"
+        self._camera_tiles = {
+            tile.id: tuple(getattr(tile, "cameras", ()))
+            for tile in config.tiles
+            if tile.type == "camera"
+        }
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    # ── reading ─────────────────────────────────────────────────────────
+    def views(self) -> dict[str, TileView]:
+        """Every camera tile's view: the operators' choice, else the config's cameras."""
+        stored = cast(dict[bytes, bytes], self._client.hgetall(self._views_key))
+        views = {
+            tile_id: TileView(tile_id, cameras) for tile_id, cameras in self._camera_tiles.items()
+        }
+        for raw_id, raw in stored.items():
+            tile_id = raw_id.decode()
+            if tile_id in views:  # a tile removed from the config since: forgotten
+                views[tile_id] = TileView.loads(raw)
+        return views
+
+    def view(self, tile_id: str) -> TileView:
+        return self.views()[self._camera_tile(tile_id)]
+
+    def tours(self) -> dict[str, TourSpec]:
+        """The config's tours, then the console's (which may not reuse a config name)."""
+        tours = {
+            tour.name: TourSpec(name=tour.name, cameras=self._config.tour_cameras(tour),
+                                dwell_s=tour.dwell_s)
+            for tour in self._config.tours
+        }  # fmt: skip
+        for raw_name, raw in cast(
+            dict[bytes, bytes], self._client.hgetall(self._tours_key)
+        ).items():
+            tours.setdefault(raw_name.decode(), TourSpec.model_validate_json(raw))
+        return tours
+
+    def presets(self) -> dict[str, dict[str, TileView]]:
+        """Preset name → tile id → view; config presets first, then the console's."""
+        presets = {preset.name: self._config_preset(preset.name) for preset in self._config.presets}
+        for raw_name, raw in cast(
+            dict[bytes, bytes], self._client.hgetall(self._presets_key)
+        ).items():
+            stored = json.loads(raw)
+            presets.setdefault(
+                raw_name.decode(),
+                {tile_id: TileView.loads(json.dumps(view)) for tile_id, view in stored.items()},
+            )
+        return presets
+
+    def alarm(self) -> Alarm | None:
+        """The alarm on the wall now; None when there is none or it has run out."""
+        raw = cast(bytes | None, self._client.get(self._alarm_key))
+        if raw is None:
+            return None
+        alarm = Alarm.loads(raw)
+        return alarm if alarm.active(self.now_ms()) else None
+
+    # ── operator actions ────────────────────────────────────────────────
+    def show(self, tile_id: str, cameras: Sequence[str], by: str) -> TileView:
+        """Put these cameras in the tile's cells (stops a tour running there)."""
+        tile_id = self._camera_tile(tile_id)
+        cameras = tuple(cameras)
+        if len(cameras) not in GRID_SIZES:
+            raise ControlError(f"a tile shows 1, 4, 9 or 16 cameras, not {len(cameras)}")
+        self._known_cameras(cameras)
+        view = TileView(tile_id, cameras, None, by, self.now_ms())
+        return self._write_view(view, "tile.show", by)
+
+    def start_tour(self, tile_id: str, tour_name: str, by: str) -> TileView:
+        tile_id = self._camera_tile(tile_id)
+        tour = self.tours().get(tour_name)
+        if tour is None:
+            raise ControlError(f"no tour named {tour_name!r}")
+        before = self.view(tile_id)
+        run = TourRun(tour.name, tuple(tour.cameras), tour.dwell_s, self.now_ms())
+        view = TileView(tile_id, before.cameras, run, by, run.started_ms)
+        return self._write_view(view, "tour.start", by)
+
+    def stop_tour(self, tile_id: str, by: str) -> TileView:
+        """The tile keeps the camera(s) the tour was showing."""
+        before = self.view(tile_id)
+        if before.tour is None:
+            return before
+        now = self.now_ms()
+        view = TileView(before.tile_id, before.showing(now), None, by, now)
+        return self._write_view(view, "tour.stop", by)
+
+    def save_tour(self, name: str, cameras: Sequence[str], dwell_s: float, by: str) -> TourSpec:
+        if any(tour.name == name for tour in self._config.tours):
+            raise ControlError(f"{name!r} is a tour of the config file; choose another name")
+        if dwell_s < MIN_DWELL_S:
+            raise ControlError(f"a camera must stay at least {MIN_DWELL_S:g} s")
+        if not cameras:
+            raise ControlError("a tour needs at least one camera")
+        self._known_cameras(cameras)
+        try:
+            tour = TourSpec(name=name, cameras=list(cameras), dwell_s=dwell_s)
+        except ValueError as exc:
+            raise ControlError(str(exc).splitlines()[-1]) from exc
+        before = self._client.hget(self._tours_key, name)
+        self._client.hset(self._tours_key, name, tour.model_dump_json())
+        self._record(by, "tour.save", _json(before), tour.model_dump())
+        return tour
+
+    def save_preset(self, name: str, by: str) -> dict[str, TileView]:
+        """The whole wall as it is now (tours keep running when recalled)."""
+        if not name.strip() or "/" in name or len(name) > 64:
+            raise ControlError("a preset name is 1 to 64 characters, without /")
+        if any(preset.name == name for preset in self._config.presets):
+            raise ControlError(f"{name!r} is a preset of the config file; choose another name")
+        views = self.views()
+        stored = {tile_id: view.as_json() for tile_id, view in views.items()}
+        before = self._client.hget(self._presets_key, name)
+        self._client.hset(self._presets_key, name, json.dumps(stored, ensure_ascii=False))
+        self._record(by, "preset.save", _json(before), {"name": name, "tiles": stored})
+        return views
+
+    def recall_preset(self, name: str, by: str) -> dict[str, TileView]:
+        preset = self.presets().get(name)
+        if preset is None:
+            raise ControlError(f"no preset named {name!r}")
+        before = self.views()
+        now = self.now_ms()
+        after = {
+            tile_id: _restarted(view, now, by)
+            for tile_id, view in preset.items()
+            if tile_id in self._camera_tiles
+        }
+        pipe = self._client.pipeline(transaction=True)  # one write: no screen sees half
+        pipe.delete(self._views_key)
+        pipe.hset(self._views_key, mapping={tile_id: v.dumps() for tile_id, v in after.items()})
+        self._announce(pipe)
+        pipe.execute()
+        self._record(by, "preset.recall", _views_json(before), {"name": name, **_views_json(after)})
+        return self.views()
+
+    # ── the alarm pop-up ────────────────────────────────────────────────
+    def raise_alarm(self, alarm: Alarm, by: str = "system:alarms") -> None:
+        """Put ``alarm`` on the wall (a newer alarm replaces an older one)."""
+        self._camera_tile(alarm.tile_id)
+        before = self.alarm()
+        ttl_ms = max(1, alarm.until_ms - self.now_ms())
+        pipe = self._client.pipeline(transaction=True)
+        pipe.set(self._alarm_key, alarm.dumps(), px=ttl_ms)
+        self._announce(pipe)
+        pipe.execute()
+        self._record(by, "alarm.raise", _alarm_json(before), _alarm_json(alarm))
+
+    def acknowledge_alarm(self, by: str) -> Alarm | None:
+        """Clear the alarm; the alarm tile returns to what it showed before."""
+        before = self.alarm()
+        if before is None:
+            return None
+        pipe = self._client.pipeline(transaction=True)
+        pipe.delete(self._alarm_key)
+        self._announce(pipe)
+        pipe.execute()
+        self._record(by, "alarm.acknowledge", _alarm_json(before), None)
+        return before
+
+    # ── helpers ─────────────────────────────────────────────────────────
+    def _write_view(self, view: TileView, action: str, by: str) -> TileView:
+        before = self.view(view.tile_id)
+        pipe = self._client.pipeline(transaction=True)
+        pipe.hset(self._views_key, view.tile_id, view.dumps())
+        self._announce(pipe)
+        pipe.execute()
+        self._record(by, action, before.as_json(), view.as_json())
+        return view
+
+    def _announce(self, pipe: Any) -> None:
+        # "earliest: inf": no event time behind it, so no cached KPI day is dropped.
+        fields = {"topics": "wall", "earliest": "inf"}
+        pipe.xadd(self._updates_key, fields, maxlen=UPDATES_MAXLEN, approximate=True)
+
+    def _record(self, by: str, action: str, before: Any, after: Any) -> None:
+        self._audit.record(by, action, before, after)
+
+    def _camera_tile(self, tile_id: str) -> str:
+        if tile_id not in self._camera_tiles:
+            valid = ", ".join(sorted(self._camera_tiles)) or "none"
+            raise ControlError(f"{tile_id!r} is not a camera tile (camera tiles: {valid})")
+        return tile_id
+
+    def _known_cameras(self, cameras: Sequence[str]) -> None:
+        unknown = sorted(set(cameras) - self._config.camera_ids())
+        if unknown:
+            raise ControlError(f"unknown camera(s): {', '.join(unknown)}")
+
+    def _config_preset(self, name: str) -> dict[str, TileView]:
+        preset = next(p for p in self._config.presets if p.name == name)
+        tours = {tour.name: tour for tour in self._config.tours}
+        views: dict[str, TileView] = {}
+        for tile_id, spec in preset.tiles.items():
+            cells = self._camera_tiles.get(tile_id, ())
+            if spec.tour is not None:
+                tour = tours[spec.tour]
+                run = TourRun(tour.name, tuple(self._config.tour_cameras(tour)), tour.dwell_s, 0)
+                views[tile_id] = TileView(tile_id, cells, run)
+            else:
+                views[tile_id] = TileView(tile_id, tuple(spec.cameras))
+        return views
+
+
+def _restarted(view: TileView, now_ms: int, by: str) -> TileView:
+    """A recalled view, its tour starting over from its first camera."""
+    tour = view.tour
+    if tour is not None:
+        tour = TourRun(tour.name, tour.cameras, tour.dwell_s, now_ms)
+    return TileView(view.tile_id, view.cameras, tour, by, now_ms)
+
+
+def _json(raw: Any) -> Any:
+    return json.loads(raw) if raw else None
+
+
+def _views_json(views: dict[str, TileView]) -> dict[str, Any]:
+    return {tile_id: view.as_json() for tile_id, view in views.items()}
+
+
+def _alarm_json(alarm: Alarm | None) -> Any:
+    return json.loads(alarm.dumps()) if alarm else None
