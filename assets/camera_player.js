@@ -123,16 +123,20 @@
     stop() {
       this.running = false;
       clearTimeout(this.retry);
+      const pc = this.pc;
+      this.pc = null;
       if (this.session) {
+        // End the session first, then the connection: closed first, the relay would
+        // drop the session by itself and answer our DELETE with 404.
         fetch(this.session, {
           method: "DELETE",
           headers: { Authorization: `Bearer ${this.token}` },
-        }).catch(() => {});
+        })
+          .catch(() => {})
+          .finally(() => pc && pc.close());
         this.session = null;
-      }
-      if (this.pc) {
-        this.pc.close();
-        this.pc = null;
+      } else if (pc) {
+        pc.close();
       }
       this.video.srcObject = null;
     }

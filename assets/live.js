@@ -32,6 +32,8 @@
     if (message.status) {
       status = message.status;
       statusAt = lastMessageAt;
+      // The server's clock: tours turn by it, so every screen shows the same camera.
+      if (status.now_ms) window.citywallLive.serverOffsetMs = status.now_ms - lastMessageAt;
     }
     if (!message.tiles) return;
     Object.entries(message.tiles).forEach(([tileId, parts]) => {
@@ -106,6 +108,7 @@
       text = age === null ? label : label + " · " + formatAge(age, wall);
     }
     liveTiles().forEach((el) => {
+      if (el.dataset.liveQuiet) return; // steered by live data (a camera tile), not data itself
       el.classList.toggle("cw-tile--stale", stale);
       const badge = el.querySelector(".cw-tile__stale");
       if (badge && badge.textContent !== text) badge.textContent = text;

@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from dash import html
 from dash.development.base_component import Component
 
+from layouts.console_page import console_page
 from layouts.screen_page import screen_page
 from layouts.tablet_page import tablet_page
 from layouts.wall_page import wall_page
+from wall.auth.gate import current_identity
+from wall.auth.roles import allows
 from wall.tiles.base import TileContext, TileType
 
 SCREEN_PATH = re.compile(r"^/wall/screen/(\d{1,3})/?$")
 WALL_PATH = re.compile(r"^/(wall/?)?$")
 TABLET_PATH = re.compile(r"^/tablet/?$")
+CONSOLE_PATH = re.compile(r"^/console/?$")
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class Pages:
 
     def is_page(self, path: str) -> bool:
         return (
-            bool(WALL_PATH.match(path) or TABLET_PATH.match(path))
+            bool(WALL_PATH.match(path) or TABLET_PATH.match(path) or CONSOLE_PATH.match(path))
             or self.screen_number(path) is not None
         )
 
@@ -46,6 +50,13 @@ def render(pages: Pages, path: str | None) -> Component:
     number = pages.screen_number(path)
     if number is not None:
         return screen_page(pages.ctx, pages.types, number)
+    if CONSOLE_PATH.match(path):
+        # The page request itself was refused below operator (RoleGuard); this is the
+        # same check for a navigation inside the app.
+        identity = current_identity()
+        if identity is None or not allows(identity.role, "operator"):
+            return html.Div(pages.ctx.translate("console.forbidden"), className="cw-404")
+        return console_page(pages.ctx)
     if TABLET_PATH.match(path):
         return tablet_page(pages.ctx, pages.types)
     if WALL_PATH.match(path):

@@ -19,10 +19,12 @@ def tile_frame(tile: TileConfig, ctx: TileContext, types: Mapping[str, TileType]
         children.append(html.Div(tile.title, className="cw-tile__title"))
     children.append(html.Div(tile_type.layout(tile, ctx), className="cw-tile__body"))
     live = tile_type.live is not None and bool(tile_type.live(tile))
-    if live:
+    if live and tile_type.shows_staleness:
         # Filled by assets/live.js while the data is not live: "数据中断 · 12 s".
         children.append(html.Div(className="cw-tile__stale", role="status"))
     extra = attrs(data_live="1") if live else {}
+    if live and not tile_type.shows_staleness:
+        extra.update(attrs(data_live_quiet="1"))
     return html.Div(
         children,
         id=f"tile-{tile.id}",

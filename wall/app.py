@@ -11,17 +11,21 @@ from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from layouts import Pages, render
+from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_identity, is_public
+from wall.auth.operator_guard import RoleGuard
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
+from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
 from wall.live.hub import LiveHub
 from wall.live.sse import install_live_routes
 from wall.paths import ASSETS_DIR
+from wall.snapshot_routes import install_snapshot_routes
 from wall.tiles.base import TileContext, TileType
 from wall.tiles.registry import tile_types
 
@@ -33,13 +37,15 @@ def create_app(
     devices: DeviceTokens | None = None,
     secret: str | None = None,
     control: WallControl | None = None,
+    snapshots: SnapshotStore | None = None,
 ) -> Dash:
     """The wall's Dash app behind its sign-in gate. ``hub`` feeds the live tiles (without
     one they say 未接入数据); ``devices`` checks the wall PCs' tokens; ``secret`` signs
     sessions (a fresh one if None: sessions then end with the process)."""
     types = dict(types if types is not None else tile_types())
     translate = Translator(config.wall.locale)
-    pages = Pages(ctx=TileContext(config=config, translate=translate), types=types)
+    ctx = TileContext(config=config, translate=translate, control=control)
+    pages = Pages(ctx=ctx, types=types)
     app = Dash(
         __name__,
         assets_folder=str(ASSETS_DIR),
@@ -61,9 +67,12 @@ def create_app(
         if tile_type.register_callbacks is not None:
             tile_type.register_callbacks(app)
     register_tablet_callbacks(app, pages.ctx)
+    register_console_callbacks(app, pages.ctx, snapshots)
     gate = Gate(config.auth, translate, config.wall.title, devices)
     gate.install(app.server, secret or secrets.token_urlsafe(32))
+    RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
     _install_http_routes(app.server, pages)
+    install_snapshot_routes(app.server, snapshots)
     install_live_routes(app.server, hub)
     return app
 

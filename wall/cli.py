@@ -23,6 +23,8 @@ from wall.cli_video import add_commands as add_video_commands
 from wall.config import ConfigError, WallConfig, load_config
 from wall.config.models import UserSpec, config_model
 from wall.control import WallControl
+from wall.control.alarms import AlarmWatcher
+from wall.control.snapshots import SnapshotStore
 from wall.live.hub import LiveHub
 from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
@@ -147,10 +149,11 @@ def _serve(args: argparse.Namespace) -> int:
         config, logins = with_demo_users(config)
         with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
             banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
-            _run(config, args.host, port, banner=banner, redis_url=url, logins=logins)
+            _run(config, args.host, port, banner, url, snapshots_dir(path), logins=logins)
     else:
         redis_url = os.environ.get("REDIS_URL") or config.redis.url
-        _run(config, args.host, args.port, f"citywall serving {path}", redis_url=redis_url)
+        banner = f"citywall serving {path}"
+        _run(config, args.host, args.port, banner, redis_url, snapshots_dir(path))
     return 0
 
 
@@ -173,6 +176,7 @@ def _run(
     port: int,
     banner: str,
     redis_url: str | None,
+    snapshots_dir: Path,
     logins: str | None = None,
 ) -> None:
     from waitress import serve
@@ -183,10 +187,11 @@ def _run(
     client = redis.Redis.from_url(redis_url, socket_timeout=2) if redis_url else None
     keys = Keys(config.redis.prefix)
     devices = DeviceTokens(client, keys) if client is not None else None
-    control = WallControl(client, config) if client is not None else None
+    control, watcher, snapshots = _operator_services(config, client, snapshots_dir)
     app = create_app(
-        config, hub=hub, devices=devices, secret=session_secret(client, keys), control=control
-    )
+        config, hub=hub, devices=devices, secret=session_secret(client, keys), control=control,
+        snapshots=snapshots,
+    )  # fmt: skip
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     count = config.wall.screen_count
@@ -194,16 +199,39 @@ def _run(
         f"{banner}\n"
         f"  wall:    {base}/wall\n"
         f"  screens: {base}/wall/screen/1 … {base}/wall/screen/{count}\n"
+        f"  console: {base}/console   tablet: {base}/tablet\n"
         f"  login:   {base}/login  {logins or _login_hint(config)}\n"
         f"Press Ctrl+C to stop.",
         flush=True,
     )
+    if watcher is not None:
+        watcher.start()  # the alarm pop-up: new urgent / video cases (wall/control/alarms.py)
     try:
         # Each connected screen holds one thread for its event stream: room for 100.
         serve(app.server, host=host, port=port, threads=128, ident="citywall", _quiet=True)
     finally:
+        if watcher is not None:
+            watcher.stop()
         if hub is not None:
             hub.stop()
+
+
+def _operator_services(
+    config: WallConfig, client: redis.Redis | None, snapshots_dir: Path
+) -> tuple[WallControl | None, AlarmWatcher | None, SnapshotStore | None]:
+    """The wall state, the alarm pop-up's watcher and the evidence store: all need Redis."""
+    if client is None:
+        return None, None, None
+    control = WallControl(client, config)
+    watcher = None
+    if config.alarms is not None:
+        watcher = AlarmWatcher(client, config, control, consumer=f"web-{os.getpid()}")
+    return control, watcher, SnapshotStore(client, config, snapshots_dir)
+
+
+def snapshots_dir(config_path: Path) -> Path:
+    """Where evidence snapshots are kept: $CITYWALL_SNAPSHOTS, else beside the config."""
+    return Path(os.environ.get("CITYWALL_SNAPSHOTS") or config_path.parent / "snapshots")
 
 
 def _login_hint(config: WallConfig) -> str:

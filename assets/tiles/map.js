@@ -1,8 +1,10 @@
 /* map tile: the e-map (wall/tiles/map.py, docs/map.md).
  *
- * The hub sends three parts: cases (case id → {lat, lon, status, cat, overdue…}),
- * officers (officer id → {lat, lon, status, name, trail}) and cameras (camera id →
- * online | offline | unknown). This file turns them into GeoJSON for the tile's
+ * The hub sends four parts: cases (case id → {lat, lon, status, cat, overdue…}),
+ * officers (officer id → {lat, lon, status, name, trail}), cameras (camera id →
+ * online | offline | unknown) and focus ({alarm: {case_id, lat, lon, until_ms, reason,
+ * camera_id}} while the alarm pop-up is on, else {}): the map flies to the case and
+ * rings it until the alarm goes (or until_ms passes), then flies back to its view. This file turns them into GeoJSON for the tile's
  * dash-leaflet layers with dash_clientside.set_props, and defines the functions the
  * layers draw with (window.citywallMap.*, named in the layout as {variable: ...}).
  *
@@ -12,8 +14,9 @@
  *
  * For tests and people alike, markers say what they show: data-case-id (unclustered
  * cases), data-cluster-count, data-officer-id with data-lat/data-lon, data-camera-id
- * with data-status; the tile element gets data-cases / data-officers / data-cameras =
- * how many it drew.
+ * with data-status, data-focus-case-id (the alarm's ring); the tile element gets
+ * data-cases / data-officers / data-cameras = how many it drew, and data-focus = the
+ * alarm's case while the map is centred on it.
  */
 (function () {
   "use strict";
@@ -21,8 +24,9 @@
 
   // Native pixels: readable from 5 m on a 1920×1080 screen.
   // Online cameras are many and quiet; an offline one is what the hall must notice.
-  const SIZE = { case: 36, officer: 26, camera: 14, cameraOffline: 26, clusterMin: 60, clusterMax: 96 };
-  const Z = { camera: 10000, officer: 20000, case: 30000, overdue: 35000, cluster: 40000 };
+  const SIZE = { case: 36, officer: 26, camera: 14, cameraOffline: 26, clusterMin: 60, clusterMax: 96, focus: 110 };
+  const Z = { camera: 10000, officer: 20000, case: 30000, overdue: 35000, cluster: 40000, focus: 50000 };
+  const FOCUS_ZOOM = 17; // close enough to see the street the case is on
   // Okabe–Ito, colour-blind safe; the same values as assets/map.css.
   const OFFICER_COLOURS = {
     patrolling: "#009E73",
@@ -122,6 +126,21 @@
       esc(p.id) + '" data-status="' + esc(status) + '" title="' + esc(p.name) + '"></div>';
     const size = status === "offline" ? SIZE.cameraOffline : SIZE.camera;
     return marker(latlng, html, size, status === "offline" ? Z.officer - 1 : Z.camera);
+  };
+
+  /* The alarm's case: a ring that stays and one that pulses out of it (the keyframes
+   * are assets/map.css's cw-map-pulse), drawn over every other marker. */
+  citywallMap.focusPoint = function (feature, latlng) {
+    const p = feature.properties;
+    const ring =
+      "position:absolute;inset:0;border-radius:50%;box-sizing:border-box;" +
+      "border:6px solid var(--oi-vermillion, #D55E00);";
+    const html =
+      '<div class="cw-map-focus" data-focus-case-id="' + esc(p.id) + '" data-reason="' +
+      esc(p.reason) + '" style="position:relative;width:100%;height:100%;pointer-events:none">' +
+      '<div style="' + ring + 'box-shadow:0 0 0 3px rgba(0,0,0,0.6),inset 0 0 0 3px rgba(0,0,0,0.6)"></div>' +
+      '<div style="' + ring + 'animation:cw-map-pulse 1.6s ease-out infinite"></div></div>';
+    return marker(latlng, html, SIZE.focus, Z.focus);
   };
 
   citywallMap.trailStyle = function (feature) {
@@ -245,6 +264,49 @@
     }, SETTLE_MS);
   }
 
+  // ── the alarm's case (focus part) ─────────────────────────────────────
+  function serverNow() {
+    // live.js keeps the server's clock offset (until_ms is the server's time).
+    return Date.now() + ((window.citywallLive && window.citywallLive.serverOffsetMs) || 0);
+  }
+
+  function home(tileEl) {
+    const root = tileEl.querySelector(".cw-map");
+    if (!root || !root.dataset.center) return null;
+    const center = root.dataset.center.split(",").map(Number);
+    const zoom = Number(root.dataset.zoom);
+    return center.length === 2 && center.every(isFinite) && isFinite(zoom) ? { center: center, zoom: zoom } : null;
+  }
+
+  function flyTo(tileEl, center, zoom) {
+    const viewport = { center: center, zoom: zoom, transition: "flyTo", options: { duration: 1.5 } };
+    setProps(tileEl.dataset.tileId, "view", { viewport: viewport });
+  }
+
+  function focus(tileEl, alarm) {
+    clearTimeout(tileEl.__cwFocusTimer);
+    const left = alarm ? alarm.until_ms - serverNow() : 0;
+    if (alarm && left > 0) {
+      const key = alarm.case_id + "@" + alarm.until_ms;
+      if (tileEl.__cwFocus !== key) flyTo(tileEl, [alarm.lat, alarm.lon], FOCUS_ZOOM);
+      tileEl.__cwFocus = key;
+      const ring = {};
+      ring[alarm.case_id] = { lat: alarm.lat, lon: alarm.lon, reason: alarm.reason };
+      send(tileEl, "focus", { data: collection(points(ring)) });
+      tileEl.dataset.focus = alarm.case_id;
+      // Gone at until_ms even if no update says so (the server drops it on its next build).
+      tileEl.__cwFocusTimer = setTimeout(() => tileEl.isConnected && focus(tileEl, null), left);
+      return;
+    }
+    send(tileEl, "focus", { data: collection([]) });
+    delete tileEl.dataset.focus;
+    if (tileEl.__cwFocus) {
+      tileEl.__cwFocus = null;
+      const view = home(tileEl);
+      if (view) flyTo(tileEl, view.center, view.zoom);
+    }
+  }
+
   renderers.map = function (tileEl, state, changed) {
     const started = performance.now();
     if (changed.has("cases")) {
@@ -273,6 +335,7 @@
       tileEl.dataset.cameras = String(Object.keys(statuses).length);
       tileEl.dataset.camerasOffline = String(Object.values(statuses).filter((s) => s === "offline").length);
     }
+    if (changed.has("focus")) focus(tileEl, (state.focus || {}).alarm || null);
     tileEl.dataset.drawMs = (performance.now() - started).toFixed(1);
   };
 })();

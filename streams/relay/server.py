@@ -16,8 +16,9 @@ from aiortc import RTCIceServer
 
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
+from streams.relay.snapshot import add_snapshot_route
 from streams.relay.status import StatusSink
-from streams.relay.tokens import check_viewer_token
+from streams.relay.tokens import check_snapshot_token, check_viewer_token
 from streams.relay.whep import WhepOptions, create_whep_app
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,9 @@ def create_app(
     )
     app = create_whep_app(hub, options)
     app[HUB] = hub
+    add_snapshot_route(
+        app, hub, lambda token, camera_id: check_snapshot_token(key, token, camera_id)
+    )
     undo = force_host_addresses(settings.host_addresses) if settings.host_addresses else None
 
     async def close_hub(_: web.Application) -> None:

@@ -4,6 +4,10 @@ The web server (which knows who is signed in) signs ``user|camera|expiry`` with 
 key it shares with the relay (``relay.token`` in the config, never sent to a
 browser); the relay checks the signature, the camera and the expiry. A token copied
 from one page opens one camera for a minute, not the county's 347.
+
+Snapshot tokens (``GET /snapshot/{camera}``) have the same shape but are signed with a
+key derived for that purpose only: a viewer token cannot take a snapshot, nor the
+reverse.
 """
 
 from __future__ import annotations
@@ -42,6 +46,21 @@ def check_viewer_token(
     if camera != camera_id:
         return False
     return allow_expired or deadline >= (time.time() if now is None else now)
+
+
+def sign_snapshot_token(
+    key: str, user: str, camera_id: str, ttl_s: float = TTL_S, now: float | None = None
+) -> str:
+    return sign_viewer_token(_snapshot_key(key), user, camera_id, ttl_s, now)
+
+
+def check_snapshot_token(key: str, token: str, camera_id: str, now: float | None = None) -> bool:
+    """Whether ``token`` is a fresh snapshot token for ``camera_id`` (never a viewer's)."""
+    return check_viewer_token(_snapshot_key(key), token, camera_id, now=now)
+
+
+def _snapshot_key(key: str) -> str:
+    return hmac.new(key.encode(), b"citywall relay snapshot token", hashlib.sha256).hexdigest()
 
 
 def _signature(key: str, payload: bytes) -> str:

@@ -43,8 +43,9 @@ def every_route(app: Any) -> list[tuple[str, str]]:
 
 
 def sign_in(client: FlaskClient, role: str) -> None:
-    answer = client.post("/login", data={"name": role, "password": PASSWORDS[role]},
-                         headers={"Origin": HOST})  # fmt: skip
+    answer = client.post(
+        "/login", data={"name": role, "password": PASSWORDS[role]}, headers={"Origin": HOST}
+    )
     assert answer.status_code == 302
 
 
@@ -73,11 +74,16 @@ def test_every_dash_callback_is_refused_without_a_session(app_and_devices: Any) 
         answer = client.post("/_dash-update-component", json=body, headers={"Origin": HOST})
         assert answer.status_code == 401, output
     sign_in(client, "viewer")
-    router = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
-              "inputs": [{"id": "url", "property": "pathname", "value": "/wall"}],
-              "changedPropIds": ["url.pathname"]}  # fmt: skip
-    assert client.post("/_dash-update-component", json=router,
-                       headers={"Origin": HOST}).status_code == 200  # fmt: skip
+    router = {
+        "output": "page.children",
+        "outputs": {"id": "page", "property": "children"},
+        "inputs": [{"id": "url", "property": "pathname", "value": "/wall"}],
+        "changedPropIds": ["url.pathname"],
+    }
+    assert (
+        client.post("/_dash-update-component", json=router, headers={"Origin": HOST}).status_code
+        == 200
+    )
 
 
 def test_cross_site_and_wrong_passwords_are_refused(app_and_devices: Any) -> None:
@@ -93,8 +99,9 @@ def test_cross_site_and_wrong_passwords_are_refused(app_and_devices: Any) -> Non
     assert client.get("/wall").status_code == 200
     answer = client.post("/_dash-update-component", json={}, headers=evil)
     assert answer.status_code == 403  # a signed-in browser tricked by another site
-    next_elsewhere = client.post("/login", data={**login, "next": "//evil.example/x"},
-                                 headers={"Origin": HOST})  # fmt: skip
+    next_elsewhere = client.post(
+        "/login", data={**login, "next": "//evil.example/x"}, headers={"Origin": HOST}
+    )
     assert next_elsewhere.headers["Location"] == "/wall"  # no open redirect
 
 
@@ -102,8 +109,9 @@ def test_login_is_rate_limited(app_and_devices: Any) -> None:
     app, _ = app_and_devices
     client = app.server.test_client()
     wrong = {"name": "admin", "password": "guess-guess"}
-    codes = [client.post("/login", data=wrong, headers={"Origin": HOST}).status_code
-             for _ in range(6)]  # fmt: skip
+    codes = [
+        client.post("/login", data=wrong, headers={"Origin": HOST}).status_code for _ in range(6)
+    ]
     assert codes == [401] * 5 + [429]
     right = {"name": "admin", "password": PASSWORDS["admin"]}
     limited = client.post("/login", data=right, headers={"Origin": HOST})
@@ -122,3 +130,73 @@ def test_a_revoked_device_token_stops_at_its_next_request(app_and_devices: Any) 
     assert wall_pc.get("/wall/screen/7", headers={"Accept": "text/html"}).status_code == 302
     assert wall_pc.get("/live/events?tiles=today").status_code == 401
     assert app.server.test_client().get(f"/login/device?token={token}").status_code == 401
+
+
+def console_callbacks(app: Any) -> list[str]:
+    """The operator's callbacks, as the app declares them (every console id's prefix)."""
+    return [output for output in app.callback_map if "console" in output]
+
+
+def refresh_body() -> dict[str, Any]:
+    """A well-formed request of the console's refresh callback, as Chromium sends it."""
+    outputs = [
+        "console-mini.children",
+        "console-mini-sig.data",
+        "console-selection.children",
+        "console-alarm.children",
+        "console-alarm-ack.hidden",
+        "console-audit.children",
+        "console-snapshots.children",
+        "console-tour.options",
+        "console-preset.options",
+        "console-map-cameras.hideout",
+    ]
+    return {
+        "output": ".." + "...".join(outputs) + "..",
+        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in outputs],
+        "inputs": [
+            {"id": "console-tick", "property": "n_intervals", "value": 1},
+            {"id": "console-version", "property": "data", "value": 0},
+            {
+                "id": "console-selected",
+                "property": "data",
+                "value": {"tile": "junctions", "cell": 0},
+            },
+        ],
+        "state": [{"id": "console-mini-sig", "property": "data", "value": None}],
+        "changedPropIds": ["console-tick.n_intervals"],
+    }
+
+
+def test_a_viewer_is_refused_the_console_and_every_operator_callback(
+    tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from wall.control import WallControl
+
+    config = load_config(shipped_config_copy(tmp_path / "wall_config.yaml"))
+    control = WallControl(redis_client, config)
+    app = create_app(config, secret="test-secret", control=control)
+    operator_callbacks = console_callbacks(app)
+    assert len(operator_callbacks) >= 4  # select, act, refresh, search
+    viewer = app.server.test_client()
+    sign_in(viewer, "viewer")
+    assert viewer.get("/console", headers={"Accept": "text/html"}).status_code == 403
+    for output in operator_callbacks:
+        body = {"output": output, "outputs": [], "inputs": [], "changedPropIds": []}
+        answer = viewer.post("/_dash-update-component", json=body, headers={"Origin": HOST})
+        assert answer.status_code == 403, output
+    answer = viewer.post("/_dash-update-component", json=refresh_body(), headers={"Origin": HOST})
+    assert answer.status_code == 403
+    for path in ("/snapshots", "/snapshots/20261125-083000-000-abcdef.jpg"):
+        assert viewer.get(path).status_code == 403, path
+    assert (
+        viewer.post("/snapshots", json={"camera": "XY-001"}, headers={"Origin": HOST}).status_code
+        == 403
+    )
+    # the same request from an operator runs, and draws the wall's camera tiles
+    operator = app.server.test_client()
+    sign_in(operator, "operator")
+    assert operator.get("/console", headers={"Accept": "text/html"}).status_code == 200
+    answer = operator.post("/_dash-update-component", json=refresh_body(), headers={"Origin": HOST})
+    assert answer.status_code == 200
+    assert '"data-tile": "junctions"' in answer.get_data(as_text=True).replace('":"', '": "')

@@ -77,7 +77,7 @@ CASES = [
         (("map:\n", "colour: red\nmap:\n"),),
         (
             "wall_config.yaml:22: colour: unknown key "
-            "(valid keys: auth, cameras, map, redis, relay, tiles, version, wall)",
+            "(valid keys: alarms, auth, cameras, map, presets, redis, relay, tiles, tours, version, wall)",
         ),
     ),
     Case(

@@ -18,8 +18,15 @@ from data_feeds import catalog
 from tests.helpers import ROOT
 from tests.unit.config_cases import BASE
 from wall.config import ConfigError, WallConfig, parse_config
+from wall.control import Alarm
 from wall.i18n import Translator
-from wall.tiles._map_live import camera_statuses, case_points, officer_points, placed_officers
+from wall.tiles._map_live import (
+    alarm_focus,
+    camera_statuses,
+    case_points,
+    officer_points,
+    placed_officers,
+)
 from wall.tiles.base import TileContext
 from wall.tiles.map import CATEGORY_KEYS, MAP_LAYERS, MapTile, layout, live
 
@@ -227,14 +234,31 @@ def test_cameras_the_relay_never_reported_are_unknown() -> None:
 
 def test_live_parts_follow_the_layers() -> None:
     parts = {part.name: part for part in live(the_map(config()))}
-    assert set(parts) == {"cases", "officers", "cameras"}
+    assert set(parts) == {"cases", "officers", "cameras", "focus"}
+    assert parts["focus"].topics == {"wall"}
     assert parts["cases"].topics == {"cases"}
     assert parts["officers"].topics == {"officers"}
     assert parts["officers"].every_s == 1.0
     assert parts["cameras"].topics == {"cameras"}
     only = live(the_map(config("    layers: [officers, roads]\n")))
-    assert [part.name for part in only] == ["officers"]
-    assert live(the_map(config("    layers: [grids, roads]\n"))) == ()
+    assert [part.name for part in only] == ["officers", "focus"]
+    # Every map centres on the alarm pop-up's case, whatever it draws.
+    assert [part.name for part in live(the_map(config("    layers: [grids, roads]\n")))] == [
+        "focus"
+    ]
+
+
+def test_the_focus_part_is_the_alarm_case_while_there_is_one() -> None:
+    assert alarm_focus(None) == {}
+    alarm = Alarm(case_id="C-1", reason="video", tile_id="alarm", lat=28.69, lon=112.89,
+                  started_ms=1_000, until_ms=61_000, camera_id="XY-001", distance_m=12.5,
+                  category="违章停车", grid="430624-0101")  # fmt: skip
+    assert alarm_focus(alarm) == {
+        "alarm": {"case_id": "C-1", "lat": 28.69, "lon": 112.89, "until_ms": 61_000,
+                  "reason": "video", "camera_id": "XY-001"}
+    }  # fmt: skip
+    none_near = Alarm("C-2", "urgent", "alarm", 28.7, 112.9, 1_000, 61_000)
+    assert alarm_focus(none_near)["alarm"]["camera_id"] is None
 
 
 # ── layout ─────────────────────────────────────────────────────────────
@@ -268,6 +292,7 @@ def test_offline_layout_draws_the_basemap_and_no_tile_layer() -> None:
         "officers",
         "cameras",
         "cases",
+        "focus",
     }
     assert layers["view"].id == {"tile": "map", "id": "emap", "layer": "view"}
     assert not [c for c in every if type(c).__name__ == "TileLayer"]
@@ -305,11 +330,15 @@ def test_a_tile_server_replaces_the_roads_and_the_tile_picks_its_view() -> None:
     assert layers["grids"].hideout == {"selected": ["430624-0101"]}
     assert (layers["view"].center, layers["view"].zoom) == ([28.7, 112.9], 16)
     assert layers["cases"].cluster is False
+    # Where map.js flies back to once the alarm's case is gone; the ring's layer.
+    root = every[0]
+    assert (root.__dict__["data-center"], root.__dict__["data-zoom"]) == ("28.7,112.9", "16")
+    assert layers["focus"].pointToLayer == {"variable": "citywallMap.focusPoint"}
 
 
 def test_without_basemap_or_tiles_the_area_served_is_outlined() -> None:
     every, layers = rendered(config("    layers: [cases, grids, roads]\n"))
-    assert set(layers) == {"view", "cases"}
+    assert set(layers) == {"view", "cases", "focus"}
     (outline,) = [c for c in every if type(c).__name__ == "Rectangle"]
     assert outline.bounds == [[28.64, 112.83], [28.74, 112.95]]
 
@@ -372,8 +401,8 @@ def test_the_basemap_is_what_the_generator_writes() -> None:
     assert codes[0] == "430624-0101" and codes[-1] == "430624-0506"
 
 
-def test_a_map_of_grids_and_roads_has_no_legend_and_no_live_parts() -> None:
+def test_a_map_of_grids_and_roads_has_no_legend_and_only_the_alarm_focus() -> None:
     wall = config("    layers: [grids, roads]\n", BASEMAP_LINE)
     every, layers = rendered(wall)
-    assert set(layers) == {"view", "water", "roads", "grids"}
+    assert set(layers) == {"view", "water", "roads", "grids", "focus"}
     assert not [c for c in every if getattr(c, "className", "") == "cw-map-legend"]

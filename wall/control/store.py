@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import redis
 
+from data_feeds.keys import Keys
 from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
 from wall.config.models import WallConfigBase
@@ -36,6 +37,8 @@ class WallControl:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self.client = client  # for readers of the same state (the console's audit view)
+        self.keys = Keys(config.redis.prefix)
         self._config = config
         self._audit = audit or AuditLog(client)
         self._clock = clock
@@ -95,6 +98,13 @@ class WallControl:
                 {tile_id: TileView.loads(json.dumps(view)) for tile_id, view in stored.items()},
             )
         return presets
+
+    def camera_statuses(self) -> dict[str, str]:
+        """camera id → online / offline / connecting, as the video relay last wrote it."""
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self.keys.cameras))
+        return {
+            key.decode(): str(json.loads(value).get("status", "")) for key, value in raw.items()
+        }
 
     def alarm(self) -> Alarm | None:
         """The alarm on the wall now; None when there is none or it has run out."""

@@ -59,7 +59,8 @@ class Status:
 
     def as_json(self, now_ms: int) -> dict[str, Any]:
         age = now_ms - self.fresh_ms if self.fresh_ms else None
-        return {"stale": self.stale, "reason": self.reason, "age_ms": age}
+        # now_ms: the server's clock, so screens turn camera tours in step with it.
+        return {"stale": self.stale, "reason": self.reason, "age_ms": age, "now_ms": now_ms}
 
 
 @dataclass(frozen=True)

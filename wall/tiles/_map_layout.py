@@ -79,6 +79,9 @@ def map_layout(tile: MapTile, ctx: TileContext) -> html.Div:
             data_map_tile=tile.id,
             data_layers=",".join(tile.layers),
             data_basemap="tiles" if spec.tiles else ("vector" if spec.basemap else "none"),
+            # Where the map returns once an alarm's case (the focus part) is gone.
+            data_center=f"{center[0]},{center[1]}",
+            data_zoom=f"{zoom:g}",
         ),
     )
 
@@ -120,6 +123,8 @@ def _layers(tile: MapTile, ctx: TileContext) -> list[Any]:
             clusterToLayer=js("caseCluster"), superClusterOptions=CLUSTER_OPTIONS,
             zoomToBoundsOnClick=False, spiderfyOnMaxZoom=False,
             hideout={"glyphs": glyphs(ctx.translate)}, interactive=False)  # fmt: skip
+    # The alarm pop-up's case: a pulsing ring over everything (the focus part).
+    geo("focus", EMPTY, pointToLayer=js("focusPoint"), interactive=False)
     return layers
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from wall.control.views import Alarm
+
 CAMERA_STATUSES = frozenset({"online", "offline"})
 UNKNOWN = "unknown"  # a camera the relay never reported
 
@@ -112,6 +114,23 @@ def camera_statuses(camera_ids: Iterable[str], reported: pd.DataFrame) -> dict[s
         status = known.get(camera_id)
         statuses[camera_id] = status if status in CAMERA_STATUSES else UNKNOWN
     return statuses
+
+
+def alarm_focus(alarm: Alarm | None) -> dict[str, dict[str, Any]]:
+    """The ``focus`` part: ``{"alarm": {...}}`` while an alarm is on the wall (the map
+    flies to the case and rings it), else nothing (the map returns to its view)."""
+    if alarm is None:
+        return {}
+    return {
+        "alarm": {
+            "case_id": alarm.case_id,
+            "lat": alarm.lat,
+            "lon": alarm.lon,
+            "until_ms": alarm.until_ms,
+            "reason": alarm.reason,
+            "camera_id": alarm.camera_id,
+        }
+    }
 
 
 def _text(value: object) -> str:

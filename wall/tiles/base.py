@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from dash import Dash
 
     from wall.config.models import WallConfig
+    from wall.control import WallControl
     from wall.i18n import Translator
     from wall.live.data import LiveData
 
@@ -48,6 +49,7 @@ class TileContext:
 
     config: WallConfig
     translate: Translator
+    control: WallControl | None = None  # the wall state in Redis, when there is one
 
 
 Parts = dict[str, Any]
@@ -80,3 +82,4 @@ class TileType:
     register_callbacks: Callable[[Dash], None] | None = None
     summary: str = ""
     live: Callable[[Any], tuple[LivePart, ...]] | None = None  # the tile's live parts
+    shows_staleness: bool = True  # False: live parts steer it, but its content is not data

@@ -2,11 +2,13 @@
 cameras, responsibility grids and roads (docs/map.md).
 
 Live parts: ``cases`` (case id → place, status, category, overdue…), ``officers``
-(officer id → place, status, trail; at most once a second) and ``cameras``
-(camera id → online, offline or unknown). Camera positions, grids and roads are
-static and sit in the layout. assets/tiles/map.js turns the parts into the
-dash-leaflet layers' GeoJSON; without a tile server the map draws the offline
-basemap (``map.basemap``) on the dark background, so nothing leaves the hall.
+(officer id → place, status, trail; at most once a second), ``cameras`` (camera
+id → online, offline or unknown) and, on every map, ``focus`` (``alarm`` → the
+case of the alarm pop-up while there is one: the map flies to it and rings it).
+Camera positions, grids and roads are static and sit in the layout.
+assets/tiles/map.js turns the parts into the dash-leaflet layers' GeoJSON;
+without a tile server the map draws the offline basemap (``map.basemap``) on the
+dark background, so nothing leaves the hall.
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from pydantic import Field
 from data_feeds.catalog import CaseSource
 from wall.live.data import LiveData
 from wall.tiles._map_layout import map_layout
-from wall.tiles._map_live import camera_statuses, case_points, officer_points, placed_officers
+from wall.tiles._map_live import (
+    alarm_focus,
+    camera_statuses,
+    case_points,
+    officer_points,
+    placed_officers,
+)
 from wall.tiles.base import LivePart, TileConfig, TileContext, TileType
 
 MapLayer = Literal["cases", "officers", "cameras", "grids", "roads"]
@@ -96,13 +104,19 @@ def cameras(tile: MapTile, data: LiveData) -> dict[str, Any]:
     return camera_statuses(ids, data.cameras())
 
 
+def focus(tile: MapTile, data: LiveData) -> dict[str, Any]:
+    """The alarm pop-up's case, while there is one (every map tile centres on it)."""
+    return alarm_focus(data.alarm())
+
+
 def live(tile: MapTile) -> tuple[LivePart, ...]:
     parts = {
         "cases": LivePart("cases", frozenset({"cases"}), cases),
         "officers": LivePart("officers", frozenset({"officers"}), officers, every_s=1.0),
         "cameras": LivePart("cameras", frozenset({"cameras"}), cameras),
     }
-    return tuple(part for name, part in parts.items() if name in tile.layers)
+    layers = tuple(part for name, part in parts.items() if name in tile.layers)
+    return (*layers, LivePart("focus", frozenset({"wall"}), focus))
 
 
 def layout(tile: MapTile, ctx: TileContext) -> html.Div:

@@ -1,0 +1,310 @@
+"""The console's callbacks. Every id starts with ``console``, so the role guard
+(wall/auth/operator_guard.py) refuses them to anyone below operator before they run."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import redis
+from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash.development.base_component import Component
+
+from layouts._console_views import alarm_banner, audit_table, camera_results, miniature
+from wall.auth.audit import AuditLog
+from wall.auth.gate import current_identity
+from wall.control import ControlError, WallControl
+from wall.control.search import search_cameras
+from wall.tiles.base import TileContext
+
+log = logging.getLogger(__name__)
+AUDIT_SHOWN = 15
+SNAPSHOTS_SHOWN = 10
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+
+class Snapshot(Protocol):
+    id: str
+    at_ms: int
+    camera_id: str
+    operator: str
+    case_id: str | None
+
+
+class SnapshotTaker(Protocol):
+    def take(self, camera_id: str, by: str, case_id: str | None) -> Any: ...
+
+    def latest(self, count: int) -> list[Any]: ...
+
+
+def register_console_callbacks(
+    app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker | None = None
+) -> None:
+    actions = ConsoleActions(tile_ctx, snapshots)
+    _register_refresh(app, tile_ctx, snapshots)
+    _register_search(app, tile_ctx)
+
+    @app.callback(
+        Output("console-selected", "data"),
+        Input({"console": "cell", "tile": ALL, "cell": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _select(_clicks: list[int | None]) -> Any:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
+            return no_update
+        return {"tile": trigger["tile"], "cell": trigger["cell"]}
+
+    @app.callback(
+        Output("console-message", "children"),
+        Output("console-version", "data"),
+        Output("console-selected", "data", allow_duplicate=True),
+        Input({"console": "pick", "id": ALL}, "n_clicks"),
+        Input("console-map-cameras", "clickData"),
+        Input({"console": "layout", "n": ALL}, "n_clicks"),
+        *[Input(f"console-{name}", "n_clicks") for name in ActionNames],
+        State("console-selected", "data"),
+        State("console-search", "value"),
+        State("console-tour", "value"),
+        State("console-tour-name", "value"),
+        State("console-tour-dwell", "value"),
+        State("console-preset", "value"),
+        State("console-preset-name", "value"),
+        State("console-case", "value"),
+        State("console-version", "data"),
+        prevent_initial_call=True,
+    )
+    def _act(*args: Any) -> tuple[Any, Any, Any]:
+        trigger = ctx.triggered_id
+        if trigger is None or not ctx.triggered[0].get("value"):
+            return no_update, no_update, no_update
+        form = dict(zip(FORM_FIELDS, args[-len(FORM_FIELDS) :], strict=True))
+        message, selected = actions.run(trigger, form)
+        return message, (form["version"] or 0) + 1, selected
+
+
+ActionNames = (
+    "tour-start", "tour-stop", "tour-save", "preset-recall", "preset-save",
+    "alarm-ack", "snapshot",
+)  # fmt: skip
+FORM_FIELDS = (
+    "selected", "search", "tour", "tour_name", "dwell", "preset", "preset_name", "case_id",
+    "version",
+)  # fmt: skip
+
+
+class ConsoleActions:
+    """What a console click does, as plain methods (the callback only dispatches)."""
+
+    def __init__(self, tile_ctx: TileContext, snapshots: SnapshotTaker | None) -> None:
+        self.ctx = tile_ctx
+        self.control = tile_ctx.control
+        self.snapshots = snapshots
+        self.t = tile_ctx.translate
+
+    def run(self, trigger: Any, form: dict[str, Any]) -> tuple[str, Any]:
+        if self.control is None:
+            return self.t("console.no_redis"), no_update
+        who = _who()
+        try:
+            return self._dispatch(self.control, trigger, form, who)
+        except ControlError as exc:
+            return f"✗ {exc}", no_update
+        except REDIS_ERRORS as exc:
+            log.warning("console action failed: %s", exc)
+            return self.t("console.redis_down"), no_update
+
+    def _dispatch(
+        self, control: WallControl, trigger: Any, form: dict[str, Any], who: str
+    ) -> tuple[str, Any]:
+        selected = form["selected"] or {}
+        tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
+        if isinstance(trigger, dict) and trigger.get("console") == "pick":
+            return self._pick(control, tile_id, cell, str(trigger["id"]), who)
+        if trigger == "console-map-cameras":
+            camera_id = str(((clicked_feature() or {}).get("properties") or {}).get("id", ""))
+            return self._pick(control, tile_id, cell, camera_id, who)
+        if isinstance(trigger, dict) and trigger.get("console") == "layout":
+            return self._layout(control, tile_id, int(trigger["n"]), form["search"] or "", who)
+        simple: dict[str, Callable[[], object]] = {
+            "console-tour-start": lambda: control.start_tour(tile_id, form["tour"] or "", who),
+            "console-tour-stop": lambda: control.stop_tour(tile_id, who),
+            "console-preset-recall": lambda: control.recall_preset(form["preset"] or "", who),
+            "console-preset-save": lambda: control.save_preset(form["preset_name"] or "", who),
+            "console-alarm-ack": lambda: control.acknowledge_alarm(who),
+        }
+        if trigger in simple:
+            simple[trigger]()
+            return self.t(f"console.done.{trigger.removeprefix('console-')}"), no_update
+        if trigger == "console-tour-save":
+            return self._save_tour(control, form, who), no_update
+        if trigger == "console-snapshot":
+            return self._snapshot(control, tile_id, cell, form["case_id"], who), no_update
+        return "", no_update
+
+    def _pick(
+        self, control: WallControl, tile_id: str, cell: int, camera_id: str, who: str
+    ) -> tuple[str, Any]:
+        view = control.view(tile_id)
+        cameras = list(view.showing(control.now_ms()))
+        cell = min(cell, len(cameras) - 1)
+        cameras[cell] = camera_id
+        control.show(tile_id, cameras, who)
+        # The next cell is selected: picking four cameras in a row fills a 2×2.
+        return self.t("console.done.show", camera=camera_id, tile=tile_id), {
+            "tile": tile_id,
+            "cell": (cell + 1) % len(cameras),
+        }
+
+    def _layout(
+        self, control: WallControl, tile_id: str, cells: int, query: str, who: str
+    ) -> tuple[str, Any]:
+        current = list(control.view(tile_id).showing(control.now_ms()))
+        fill = [c.id for c in search_cameras(self.ctx.config.cameras.items, query, limit=64)]
+        fill += [c.id for c in self.ctx.config.cameras.items[:64]]
+        for camera_id in fill:
+            if len(current) >= cells:
+                break
+            if camera_id not in current:
+                current.append(camera_id)
+        control.show(tile_id, current[:cells], who)
+        return self.t("console.done.layout", n=cells, tile=tile_id), {"tile": tile_id, "cell": 0}
+
+    def _save_tour(self, control: WallControl, form: dict[str, Any], who: str) -> str:
+        found = search_cameras(self.ctx.config.cameras.items, form["search"] or "", limit=64)
+        name = (form["tour_name"] or "").strip()
+        if not name:
+            raise ControlError(self.t("console.tour_needs_name"))
+        tour = control.save_tour(name, [c.id for c in found], float(form["dwell"] or 0), who)
+        return self.t("console.done.tour-save", name=tour.name, n=len(tour.cameras))
+
+    def _snapshot(
+        self, control: WallControl, tile_id: str, cell: int, case_id: str | None, who: str
+    ) -> str:
+        if self.snapshots is None:
+            return self.t("console.no_snapshots")
+        shown = control.view(tile_id).showing(control.now_ms())
+        camera_id = shown[min(cell, len(shown) - 1)]
+        try:
+            snap = self.snapshots.take(camera_id, who, (case_id or "").strip() or None)
+        except (ValueError, OSError) as exc:  # SnapshotError is a ValueError/OSError
+            return f"✗ {exc}"
+        return self.t("console.done.snapshot", camera=camera_id, id=snap.id)
+
+
+def clicked_feature() -> dict[str, Any] | None:
+    """The clicked feature of the console map (dash-leaflet's clickData)."""
+    value = ctx.triggered[0].get("value") if ctx.triggered else None
+    return value if isinstance(value, dict) else None
+
+
+def _who() -> str:
+    identity = current_identity()
+    return identity.name if identity is not None else "?"
+
+
+def _register_search(app: Dash, tile_ctx: TileContext) -> None:
+    @app.callback(Output("console-results", "children"), Input("console-search", "value"))
+    def _search(query: str | None) -> list[Component]:
+        found = search_cameras(tile_ctx.config.cameras.items, query or "")
+        statuses = _statuses(tile_ctx.control)
+        return camera_results(found, statuses)
+
+
+def _statuses(control: WallControl | None) -> dict[str, str]:
+    if control is None:
+        return {}
+    try:
+        return control.camera_statuses()
+    except REDIS_ERRORS:
+        return {}
+
+
+def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker | None) -> None:
+    @app.callback(
+        Output("console-mini", "children"),
+        Output("console-mini-sig", "data"),
+        Output("console-selection", "children"),
+        Output("console-alarm", "children"),
+        Output("console-alarm-ack", "hidden"),
+        Output("console-audit", "children"),
+        Output("console-snapshots", "children"),
+        Output("console-tour", "options"),
+        Output("console-preset", "options"),
+        Output("console-map-cameras", "hideout"),
+        Input("console-tick", "n_intervals"),
+        Input("console-version", "data"),
+        Input("console-selected", "data"),
+        State("console-mini-sig", "data"),
+    )
+    def _refresh(_tick: Any, _version: Any, selected: Any, signature: Any) -> tuple[Any, ...]:
+        control = tile_ctx.control
+        if control is None:
+            message = tile_ctx.translate("console.no_redis")
+            return (message, "", "", [], True, "", "", [], [], no_update)
+        try:
+            return _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
+        except REDIS_ERRORS:
+            down = tile_ctx.translate("console.redis_down")
+            return (no_update, no_update, down, *([no_update] * 7))
+
+
+def _refresh_from(
+    tile_ctx: TileContext,
+    control: WallControl,
+    snapshots: SnapshotTaker | None,
+    selected: dict[str, Any],
+    signature: Any,
+) -> tuple[Any, ...]:
+    now = control.now_ms()
+    views, alarm = control.views(), control.alarm()
+    shown = {tile_id: view.showing(now) for tile_id, view in views.items()}
+    state = [shown, selected, alarm.case_id if alarm else None,
+             {t: v.tour.name if v.tour else None for t, v in views.items()}]  # fmt: skip
+    new_signature = json.dumps(state, sort_keys=True, ensure_ascii=False)
+    mini = (
+        no_update
+        if new_signature == signature
+        else miniature(tile_ctx, views, alarm, selected, now)
+    )
+    tours = [{"label": f"{n} ({len(t.cameras)})", "value": n} for n, t in control.tours().items()]
+    presets = [{"label": name, "value": name} for name in control.presets()]
+    audit = audit_table(tile_ctx, AuditLog(control.client, control.keys).latest(AUDIT_SHOWN))
+    return (
+        mini,
+        new_signature,
+        _selection_text(tile_ctx, selected, shown),
+        alarm_banner(tile_ctx, alarm),
+        alarm is None,
+        audit,
+        _snapshot_list(snapshots),
+        tours,
+        presets,
+        {"status": control.camera_statuses()},
+    )
+
+
+def _selection_text(
+    tile_ctx: TileContext, selected: dict[str, Any], shown: dict[str, tuple[str, ...]]
+) -> str:
+    tile_id = str(selected.get("tile") or "")
+    cameras = shown.get(tile_id, ())
+    if not cameras:
+        return tile_ctx.translate("console.select_tile")
+    cell = min(int(selected.get("cell") or 0), len(cameras) - 1)
+    return tile_ctx.translate("console.selected", tile=tile_id, cell=cell + 1, camera=cameras[cell])
+
+
+def _snapshot_list(snapshots: SnapshotTaker | None) -> list[Component]:
+    if snapshots is None:
+        return []
+    items = []
+    for snap in snapshots.latest(SNAPSHOTS_SHOWN):
+        label = f"{snap.camera_id} · {snap.operator}" + (
+            f" · {snap.case_id}" if snap.case_id else ""
+        )
+        items.append(html.Li(html.A(label, href=f"/snapshots/{snap.id}.jpg", target="_blank",
+                                    title=snap.id)))  # fmt: skip
+    return [html.Ul(items)] if items else []

@@ -1,0 +1,234 @@
+"""``/console``: the operators' desk (operator role, checked on the server).
+
+Left, a live miniature of the wall: click a cell of a camera tile to select it.
+Right, what to put there: search cameras (name, road, grid, tag), pick one from the
+list or on the map, choose the tile's multi-view; run tours, recall or save presets;
+acknowledge the alarm; take a snapshot for evidence; and the audit log below. The
+callbacks are in layouts/console_callbacks.py; the state itself in wall/control.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dash_leaflet as dl
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from wall.config.basemap import BasemapError, basemap_layer, read_basemap
+from wall.tiles.base import TileContext
+from wall.tiles.camera import GRID_SIZES
+
+TICK_MS = 1000  # the miniature, alarm, snapshots and audit refresh this often
+
+
+def first_camera_tile(ctx: TileContext) -> str | None:
+    return next((tile.id for tile in ctx.config.tiles if tile.type == "camera"), None)
+
+
+def console_page(ctx: TileContext) -> Component:
+    t = ctx.translate
+    selected = {"tile": first_camera_tile(ctx), "cell": 0}
+    return html.Div(
+        [
+            dcc.Interval(id="console-tick", interval=TICK_MS),
+            dcc.Store(id="console-selected", data=selected),
+            dcc.Store(id="console-version", data=0),
+            dcc.Store(id="console-mini-sig"),
+            html.Header(
+                [
+                    html.H1(f"{ctx.config.wall.title} · {t('console.title')}"),
+                    html.Div(id="console-message", className="cw-console__message", role="status"),
+                    html.A(t("console.logout"), href="/logout", className="cw-console__logout"),
+                ],
+                className="cw-console__header",
+            ),
+            html.Div(id="console-alarm", className="cw-console__alarm"),
+            html.Button(
+                t("console.ack"), id="console-alarm-ack", className="cw-console__ack", hidden=True
+            ),
+            html.Main(
+                [
+                    html.Section(
+                        [
+                            html.H2(t("console.wall")),
+                            html.Div(id="console-mini", className="cw-console__mini"),
+                            html.Div(id="console-selection", className="cw-console__selection"),
+                            _layout_buttons(ctx),
+                            _tours(ctx),
+                            _presets(ctx),
+                        ],
+                        className="cw-console__left",
+                    ),
+                    html.Section(
+                        [_picker(ctx), _console_map(ctx), _snapshots(ctx)],
+                        className="cw-console__right",
+                    ),
+                ],
+                className="cw-console__main",
+            ),
+            html.Section(
+                [html.H2(t("console.audit")), html.Div(id="console-audit")],
+                className="cw-console__audit",
+            ),
+        ],
+        id="console",
+        className="cw-console",
+    )
+
+
+def _layout_buttons(ctx: TileContext) -> Component:
+    buttons = [
+        html.Button(f"{n}", id={"console": "layout", "n": n}, className="cw-console__layout")
+        for n in GRID_SIZES
+    ]
+    return html.Div(
+        [html.Span(ctx.translate("console.layout")), *buttons], className="cw-console__row"
+    )
+
+
+def _tours(ctx: TileContext) -> Component:
+    t = ctx.translate
+    return html.Div(
+        [
+            html.H3(t("console.tours")),
+            html.Div(
+                [
+                    dcc.RadioItems(id="console-tour", className="cw-console__pick"),
+                    html.Button(t("console.tour_start"), id="console-tour-start"),
+                    html.Button(t("console.tour_stop"), id="console-tour-stop"),
+                ],
+                className="cw-console__row",
+            ),
+            html.Div(
+                [
+                    dcc.Input(
+                        id="console-tour-name", placeholder=t("console.tour_name"), maxLength=64
+                    ),
+                    dcc.Input(id="console-tour-dwell", type="number", min=3, value=10, step=1),
+                    html.Span("s"),
+                    html.Button(t("console.tour_save"), id="console-tour-save"),
+                ],
+                className="cw-console__row",
+                title=t("console.tour_save_hint"),
+            ),
+        ],
+        className="cw-console__box",
+    )
+
+
+def _presets(ctx: TileContext) -> Component:
+    t = ctx.translate
+    return html.Div(
+        [
+            html.H3(t("console.presets")),
+            html.Div(
+                [
+                    dcc.RadioItems(id="console-preset", className="cw-console__pick"),
+                    html.Button(t("console.preset_recall"), id="console-preset-recall"),
+                ],
+                className="cw-console__row",
+            ),
+            html.Div(
+                [
+                    dcc.Input(
+                        id="console-preset-name", placeholder=t("console.preset_name"), maxLength=64
+                    ),
+                    html.Button(t("console.preset_save"), id="console-preset-save"),
+                ],
+                className="cw-console__row",
+            ),
+        ],
+        className="cw-console__box",
+    )
+
+
+def _picker(ctx: TileContext) -> Component:
+    t = ctx.translate
+    return html.Div(
+        [
+            html.H2(t("console.cameras")),
+            dcc.Input(
+                id="console-search",
+                type="search",
+                debounce=0.25,
+                placeholder=t("console.search"),
+                className="cw-console__search",
+            ),
+            html.Div(id="console-results", className="cw-console__results"),
+        ],
+        className="cw-console__box",
+    )
+
+
+def _console_map(ctx: TileContext) -> Component:
+    spec = ctx.config.map
+    cameras = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": c.id, "name": c.name},
+                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+            }
+            for c in ctx.config.cameras.items
+        ],
+    }
+    layers: list[Any] = []
+    if spec.tiles:
+        layers.append(dl.TileLayer(url=spec.tiles))
+    else:
+        layers.extend(_vector_basemap(spec.basemap))
+    pick = {"variable": "citywallConsole.cameraPoint"}
+    layers.append(
+        dl.GeoJSON(
+            id="console-map-cameras", data=cameras, pointToLayer=pick, hideout={"status": {}}
+        )
+    )
+    return html.Div(
+        dl.MapContainer(
+            layers,
+            center=list(spec.center),
+            zoom=spec.zoom,
+            zoomSnap=0,
+            style={"width": "100%", "height": "100%"},
+        ),
+        className="cw-console__map",
+        title=ctx.translate("console.map_hint"),
+    )
+
+
+def _vector_basemap(path: str | None) -> list[Any]:
+    if not path:
+        return []
+    try:
+        basemap = read_basemap(Path(path))
+    except (OSError, BasemapError):
+        return []  # the e-map tile reports it; the console still picks from the list
+    return [
+        dl.GeoJSON(
+            data=basemap_layer(basemap, layer),
+            style={"variable": f"citywallMap.{layer}Style"},
+            interactive=False,
+        )
+        for layer in ("water", "road")
+    ]
+
+
+def _snapshots(ctx: TileContext) -> Component:
+    t = ctx.translate
+    return html.Div(
+        [
+            html.H2(t("console.snapshots")),
+            html.Div(
+                [
+                    dcc.Input(id="console-case", placeholder=t("console.case_id"), maxLength=64),
+                    html.Button(t("console.snapshot"), id="console-snapshot"),
+                ],
+                className="cw-console__row",
+            ),
+            html.Div(id="console-snapshots", className="cw-console__snapshots"),
+        ],
+        className="cw-console__box",
+    )

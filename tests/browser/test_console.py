@@ -1,0 +1,232 @@
+"""The operators' console against a real stack (Redis, aggregator, video relay, web
+server), with two browsers: an operator at /console and a wall screen signed in as a
+viewer. What the operator does must show on the wall: the new camera *playing*."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from data_feeds.events import CameraEvent
+from tests.browser.conftest import Browser, console_errors
+from tests.case_story import SHANGHAI, CaseStory
+from tests.helpers import write_config
+from tests.live_stack import LiveStack
+from tests.signin import sign_in
+
+TILES = """\
+  - {id: main, type: camera, title: 主画面, x: 0, y: 0, cameras: [XY-001]}
+  - {id: quad, type: camera, title: 四分屏, x: 1, y: 0, cameras: [XY-001, XY-002, XY-003, XY-004]}
+  - {id: alarm, type: camera, title: 警情画面, x: 2, y: 0, cameras: [XY-010]}
+  - {id: emap, type: map, title: 电子地图, x: 3, y: 0, w: 2, h: 2}
+"""
+CONTROL_YAML = """\
+tours:
+  - {name: 测试巡逻, cameras: [XY-005, XY-006], dwell_s: 3}
+presets:
+  - name: 防汛
+    tiles:
+      main: {cameras: [XY-007]}
+      quad: {cameras: [XY-008, XY-009, XY-011, XY-012]}
+alarms: {tile: alarm, radius_m: 800, revert_s: 600}
+"""
+ALARM_CAMERA = ("XY-030", 28.6775, 112.91375)  # as in cameras.csv
+
+
+@pytest.fixture(scope="module")
+def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    logs = tmp_path_factory.mktemp("console")
+    config = write_config(logs / "wall_config.yaml", TILES)
+    config.write_text(config.read_text("utf-8") + CONTROL_YAML, encoding="utf-8")
+    stack = LiveStack(config, logs, relay=True).start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def stack(console_stack: LiveStack) -> LiveStack:
+    """The module's stack with the wall back at its config (a test's changes undone)."""
+    client = console_stack.client()
+    client.delete("citywall:wall:views", "citywall:wall:alarm")
+    client.xadd("citywall:updates", {"topics": "wall", "earliest": "inf"})
+    return console_stack
+
+
+def read(driver: WebDriver, script: str) -> object:
+    return driver.execute_script(script)
+
+
+def frames(driver: WebDriver, tile: str, camera: str) -> int:
+    value = read(
+        driver,
+        f"return document.querySelector('#tile-{tile} [data-camera-id=\"{camera}\"]')"
+        "?.dataset.frames",
+    )
+    return int(str(value)) if value else 0
+
+
+def wait_playing(driver: WebDriver, tile: str, camera: str, timeout: float = 20) -> None:
+    WebDriverWait(driver, timeout, poll_frequency=0.1).until(
+        lambda d: frames(d, tile, camera) > 0, f"{camera} never played on tile {tile}"
+    )
+    first = frames(driver, tile, camera)
+    WebDriverWait(driver, 5).until(
+        lambda d: frames(d, tile, camera) > first + 5, f"{camera} stopped on tile {tile}"
+    )
+
+
+def open_console(driver: WebDriver, base: str) -> None:
+    sign_in(driver, base, role="operator", then="/console")
+    WebDriverWait(driver, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#console-mini [data-tile="main"]'),
+        "the console's miniature never showed",
+    )
+
+
+def open_screen(driver: WebDriver, base: str, number: int) -> None:
+    sign_in(driver, base, role="viewer", then=f"/wall/screen/{number}")
+
+
+def click(driver: WebDriver, css: str, text: str = "") -> None:
+    """Click the first element matching ``css`` (and starting with ``text``), again if
+    the console redrew it between finding and clicking (it refreshes every second)."""
+
+    def clicked(d: WebDriver) -> bool:
+        try:
+            for element in d.find_elements(By.CSS_SELECTOR, css):
+                if element.text.startswith(text):
+                    element.click()
+                    return True
+        except StaleElementReferenceException:
+            pass
+        return False
+
+    WebDriverWait(driver, 10).until(clicked, f"nothing to click at {css} {text}")
+
+
+def select_cell(console: WebDriver, tile: str, cell: int = 0) -> None:
+    click(console, f'#console-mini [data-tile="{tile}"] .cw-mini__cell:nth-child({cell + 1})')
+    WebDriverWait(console, 5).until(
+        lambda d: tile in d.find_element(By.ID, "console-selection").text,
+        f"tile {tile} was not selected",
+    )
+
+
+def choose(console: WebDriver, group: str, label: str) -> None:
+    """Click the radio item ``label`` of the console's list ``group`` (tours, presets)."""
+    click(console, f"#{group} label", label)
+
+
+def test_operator_switches_a_tile_and_the_wall_plays_the_new_camera(
+    stack: LiveStack, browser: Browser
+) -> None:
+    wall, console = browser(1280, 720), browser(1600, 1000)
+    open_screen(wall, stack.url, 1)
+    wait_playing(wall, "main", "XY-001")
+    open_console(console, stack.url)
+    select_cell(console, "main")
+    console.find_element(By.ID, "console-search").send_keys("XY-020")
+    WebDriverWait(console, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#console-results [data-camera="XY-020"]')
+    )
+    click(console, '#console-results [data-camera="XY-020"]')
+    wait_playing(wall, "main", "XY-020")
+    assert not wall.find_elements(By.CSS_SELECTOR, '#tile-main [data-camera-id="XY-001"]')
+    # the console's miniature and its audit log say so too
+    WebDriverWait(console, 10).until(
+        lambda d: (
+            "XY-020"
+            in str(
+                read(
+                    d,
+                    "return document.querySelector("
+                    "'#console-mini [data-tile=\"main\"]').dataset.showing",
+                )
+            )
+        ),
+    )
+    WebDriverWait(console, 10).until(
+        lambda d: "tile.show" in d.find_element(By.ID, "console-audit").text
+    )
+    assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_a_tour_advances_on_the_wall(stack: LiveStack, browser: Browser) -> None:
+    wall, console = browser(1280, 720), browser(1600, 1000)
+    open_screen(wall, stack.url, 1)
+    open_console(console, stack.url)
+    select_cell(console, "main")
+    choose(console, "console-tour", "测试巡逻")
+    console.find_element(By.ID, "console-tour-start").click()
+    wait_playing(wall, "main", "XY-005")
+    wait_playing(wall, "main", "XY-006", timeout=10)  # dwell 3 s: the next one comes
+    wait_playing(wall, "main", "XY-005", timeout=10)  # and round again
+    assert wall.find_element(By.CSS_SELECTOR, "#tile-main .cw-camera__tour").text.count("测试巡逻")
+    console.find_element(By.ID, "console-tour-stop").click()
+    WebDriverWait(wall, 10).until(
+        lambda d: not d.find_elements(By.CSS_SELECTOR, "#tile-main .cw-camera__tour"),
+        "the tour badge stayed after stop",
+    )
+    assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_a_preset_is_recalled_on_the_wall(stack: LiveStack, browser: Browser) -> None:
+    wall, console = browser(1280, 720), browser(1600, 1000)
+    open_screen(wall, stack.url, 2)
+    wait_playing(wall, "quad", "XY-004")
+    open_console(console, stack.url)
+    choose(console, "console-preset", "防汛")
+    console.find_element(By.ID, "console-preset-recall").click()
+    for camera in ("XY-008", "XY-009", "XY-011", "XY-012"):
+        wait_playing(wall, "quad", camera)
+    assert not wall.find_elements(By.CSS_SELECTOR, '#tile-quad [data-camera-id="XY-004"]')
+    assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_an_urgent_case_pops_up_the_nearest_camera_and_acknowledging_reverts(
+    stack: LiveStack, browser: Browser
+) -> None:
+    camera_id, lat, lon = ALARM_CAMERA
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
+    stack.write(
+        [
+            CameraEvent.model_validate(
+                {
+                    "event_id": f"cam-{camera_id}-{now:%H%M%S}",
+                    "time": now,
+                    "camera_id": camera_id,
+                    "status": "online",
+                }
+            )
+        ]
+    )
+    wall, console = browser(1280, 720), browser(1600, 1000)
+    open_screen(wall, stack.url, 3)
+    wait_playing(wall, "alarm", "XY-010")
+    open_console(console, stack.url)
+    story = CaseStory("URGENT-1", now, priority="urgent")
+    story.at(0, "reported", lat=lat + 0.0004, lon=lon + 0.0004)
+    stack.write(story.events)
+    wait_playing(wall, "alarm", camera_id)
+    banner = wall.find_element(By.CSS_SELECTOR, "#tile-alarm .cw-camera__alarm").text
+    assert "URGENT-1" in banner
+    WebDriverWait(console, 10).until(
+        lambda d: "URGENT-1" in d.find_element(By.ID, "console-alarm").text
+    )
+    console.find_element(By.ID, "console-alarm-ack").click()
+    wait_playing(wall, "alarm", "XY-010")
+    assert not wall.find_elements(By.CSS_SELECTOR, "#tile-alarm .cw-camera__alarm")
+    WebDriverWait(console, 10).until(
+        lambda d: "alarm.acknowledge" in d.find_element(By.ID, "console-audit").text
+    )
+    assert console_errors(wall) == []
+    assert console_errors(console) == []

@@ -1,0 +1,82 @@
+"""HTTP routes of evidence snapshots (执法取证), operators only (checked here, on the
+server; the gate has already refused anyone not signed in):
+
+``POST /snapshots`` (form or JSON: ``camera``, optional ``case_id``) -> 201 + metadata;
+``GET /snapshots`` -> the latest 50; ``GET /snapshots/<id>.jpg`` -> the stored JPEG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
+
+from wall.auth.gate import current_identity, require
+from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore
+
+LIST_COUNT = 50
+
+
+def _described(snapshot: Snapshot) -> dict[str, Any]:
+    return {**snapshot.as_json(), "url": f"/snapshots/{snapshot.id}.jpg"}
+
+
+def install_snapshot_routes(server: Flask, store: SnapshotStore | None) -> None:
+    operator = require("operator")
+
+    def unavailable() -> ResponseReturnValue:
+        return jsonify(error="no Redis configured: snapshots are not kept"), 503
+
+    @server.post("/snapshots", endpoint="snapshots_take")
+    def _take() -> ResponseReturnValue:
+        denied = operator()
+        if denied is not None:
+            return denied
+        if store is None:
+            return unavailable()
+        fields: Mapping[str, Any] = request.form
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                return jsonify(error="send camera (and case_id) as a JSON object"), 400
+            fields = body
+        camera = fields.get("camera")
+        case_id = fields.get("case_id")
+        if not isinstance(camera, str) or not camera:
+            return jsonify(error="camera is required"), 400
+        if case_id is not None and not isinstance(case_id, str):
+            return jsonify(error="case_id must be text"), 400
+        identity = current_identity()
+        who = identity.name if identity is not None else "?"
+        try:
+            snapshot = store.take(camera, who, case_id)
+        except ValueError as exc:
+            return jsonify(error=str(exc)), 400
+        except SnapshotError as exc:
+            return jsonify(error=str(exc)), exc.status
+        return jsonify(_described(snapshot)), 201
+
+    @server.get("/snapshots", endpoint="snapshots_list")
+    def _list() -> ResponseReturnValue:
+        denied = operator()
+        if denied is not None:
+            return denied
+        if store is None:
+            return unavailable()
+        return jsonify(snapshots=[_described(s) for s in store.latest(LIST_COUNT)])
+
+    @server.get("/snapshots/<snapshot_id>.jpg", endpoint="snapshots_file")
+    def _file(snapshot_id: str) -> ResponseReturnValue:
+        denied = operator()
+        if denied is not None:
+            return denied
+        if store is None:
+            return unavailable()
+        path = store.path_of(snapshot_id)
+        if path is None:
+            return jsonify(error=f"no snapshot {snapshot_id!r}"), 404
+        response = send_file(path, mimetype="image/jpeg", download_name=path.name, max_age=0)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
