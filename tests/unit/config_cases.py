@@ -221,4 +221,99 @@ CASES = [
             "wall_config.yaml:8: tiles -> 0 -> type: unknown tile type 'video' (valid types: camera, cases, chart, clock, kpi, map, officers, text)",
         ),
     ),
+    Case(
+        "tour dwell below 3 seconds",
+        (("map:\n", "tours:\n  - name: 巡逻\n    cameras: [XY-001]\n    dwell_s: 2\nmap:\n"),),
+        (
+            "wall_config.yaml:25: tours -> 0 -> dwell_s: input should be greater than or equal to 3 (got 2)",
+        ),
+    ),
+    Case(
+        "tour naming an unknown camera",
+        (("map:\n", "tours:\n  - name: 巡逻\n    cameras: [XY-001, gate-12]\nmap:\n"),),
+        ("wall_config.yaml:24: tours -> 0 -> cameras -> 1: unknown camera 'gate-12'",),
+    ),
+    Case(
+        "tour of an unknown group",
+        (("map:\n", "tours:\n  - name: 巡逻\n    group: 背街小巷\nmap:\n"),),
+        ("wall_config.yaml:24: tours -> 0 -> group: unknown group '背街小巷' (groups: 重点路口)",),
+    ),
+    Case(
+        "tour with both cameras and a group",
+        (("map:\n", "tours:\n  - name: 巡逻\n    cameras: [XY-001]\n    group: 重点路口\nmap:\n"),),
+        ("wall_config.yaml:23: tours -> 0: give either cameras or group",),
+    ),
+    Case(
+        "tour name with a slash",
+        (("map:\n", "tours:\n  - name: 早/晚\n    cameras: [XY-001]\nmap:\n"),),
+        (
+            "wall_config.yaml:23: tours -> 0 -> name: a name is 1 to 64 characters, "
+            "without / or surrounding spaces",
+        ),
+    ),
+    Case(
+        "duplicate tour names",
+        (
+            (
+                "map:\n",
+                "tours:\n  - name: 巡逻\n    cameras: [XY-001]\n  - name: 巡逻\n    group: 重点路口\nmap:\n",
+            ),
+        ),
+        ("wall_config.yaml:25: tours -> 1 -> name: duplicate tour name '巡逻'",),
+    ),
+    Case(
+        "preset naming a tile that is not a camera tile",
+        (
+            (
+                "    body: 公告\n",
+                "    body: 公告\n  - {id: cam, type: camera, x: 3, y: 0, cameras: [XY-001]}\n",
+            ),
+            (
+                "map:\n",
+                "presets:\n  - name: 日常\n    tiles:\n      notice: {cameras: [XY-001]}\nmap:\n",
+            ),
+        ),
+        (
+            "wall_config.yaml:26: presets -> 0 -> tiles -> notice: 'notice' is not a camera tile (camera tiles: cam)",
+        ),
+    ),
+    Case(
+        "preset with 3 cameras",
+        (
+            (
+                "    body: 公告\n",
+                "    body: 公告\n  - {id: cam, type: camera, x: 3, y: 0, cameras: [XY-001]}\n",
+            ),
+            (
+                "map:\n",
+                "presets:\n  - name: 日常\n    tiles:\n      cam:\n        cameras: [XY-001, XY-001, XY-001]\nmap:\n",
+            ),
+        ),
+        (
+            "wall_config.yaml:27: presets -> 0 -> tiles -> cam -> cameras: "
+            "give 1, 4, 9 or 16 cameras, not 3",
+        ),
+    ),
+    Case(
+        "preset running an unknown tour",
+        (
+            (
+                "    body: 公告\n",
+                "    body: 公告\n  - {id: cam, type: camera, x: 3, y: 0, cameras: [XY-001]}\n",
+            ),
+            ("map:\n", "presets:\n  - name: 日常\n    tiles:\n      cam: {tour: 夜巡}\nmap:\n"),
+        ),
+        ("wall_config.yaml:26: presets -> 0 -> tiles -> cam -> tour: unknown tour '夜巡'",),
+    ),
+    Case(
+        "alarm tile that is not a camera tile",
+        (
+            (
+                "    body: 公告\n",
+                "    body: 公告\n  - {id: cam, type: camera, x: 3, y: 0, cameras: [XY-001]}\n",
+            ),
+            ("map:\n", "alarms:\n  tile: notice\nmap:\n"),
+        ),
+        ("wall_config.yaml:24: alarms -> tile: 'notice' is not a camera tile (camera tiles: cam)",),
+    ),
 ]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import redis
+from pydantic import ValidationError
 
 from data_feeds.keys import Keys
 from wall.auth.audit import AuditLog
@@ -40,7 +41,7 @@ class WallControl:
         self.client = client  # for readers of the same state (the console's audit view)
         self.keys = Keys(config.redis.prefix)
         self._config = config
-        self._audit = audit or AuditLog(client)
+        self._audit = audit or AuditLog(client, Keys(config.redis.prefix))
         self._clock = clock
         prefix = config.redis.prefix
         self._views_key = prefix + "wall:views"
@@ -154,8 +155,10 @@ class WallControl:
         self._known_cameras(cameras)
         try:
             tour = TourSpec(name=name, cameras=list(cameras), dwell_s=dwell_s)
-        except ValueError as exc:
-            raise ControlError(str(exc).splitlines()[-1]) from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(part) for part in first["loc"])
+            raise ControlError(f"{field}: {first['msg']}") from exc
         before = self._client.hget(self._tours_key, name)
         self._client.hset(self._tours_key, name, tour.model_dump_json())
         self._record(by, "tour.save", _json(before), tour.model_dump())
@@ -187,7 +190,8 @@ class WallControl:
         }
         pipe = self._client.pipeline(transaction=True)  # one write: no screen sees half
         pipe.delete(self._views_key)
-        pipe.hset(self._views_key, mapping={tile_id: v.dumps() for tile_id, v in after.items()})
+        if after:  # a preset naming no tile puts every tile back to its config cameras
+            pipe.hset(self._views_key, mapping={tile_id: v.dumps() for tile_id, v in after.items()})
         self._announce(pipe)
         pipe.execute()
         self._record(by, "preset.recall", _views_json(before), {"name": name, **_views_json(after)})
