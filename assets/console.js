@@ -12,6 +12,7 @@
       const colour = COLOURS[statuses[p.id]] || "#8ea3bf";
       const marker = L.circleMarker(latlng, {
         radius: 7, color: "#fff", weight: 1, fillColor: colour, fillOpacity: 0.9,
+        className: "cw-console-cam cw-console-cam--" + p.id, // found by tests, styled by CSS
       });
       marker.bindTooltip(p.id + " " + p.name, { direction: "top" });
       return marker;

@@ -238,17 +238,28 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker
         Input("console-version", "data"),
         Input("console-selected", "data"),
         State("console-mini-sig", "data"),
+        State("console-tour", "options"),
+        State("console-preset", "options"),
+        State("console-map-cameras", "hideout"),
     )
-    def _refresh(_tick: Any, _version: Any, selected: Any, signature: Any) -> tuple[Any, ...]:
+    def _refresh(
+        _tick: Any, _version: Any, selected: Any, signature: Any, *shown: Any
+    ) -> tuple[Any, ...]:
         control = tile_ctx.control
         if control is None:
             message = tile_ctx.translate("console.no_redis")
             return (message, "", "", [], True, "", "", [], [], no_update)
         try:
-            return _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
+            fresh = _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
         except REDIS_ERRORS:
             down = tile_ctx.translate("console.redis_down")
             return (no_update, no_update, down, *([no_update] * 7))
+        # Lists and map markers are redrawn only when they changed: a redraw loses a
+        # click under way (a new hideout re-creates every marker of the map).
+        unchanged = [
+            new if new != old else no_update for new, old in zip(fresh[-3:], shown, strict=True)
+        ]
+        return (*fresh[:-3], *unchanged)
 
 
 def _refresh_from(

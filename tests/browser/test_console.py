@@ -18,7 +18,7 @@ from tests.browser.conftest import Browser, console_errors
 from tests.case_story import SHANGHAI, CaseStory
 from tests.helpers import write_config
 from tests.live_stack import LiveStack
-from tests.signin import sign_in
+from tests.signin import http_session, sign_in
 
 TILES = """\
   - {id: main, type: camera, title: 主画面, x: 0, y: 0, cameras: [XY-001]}
@@ -228,5 +228,50 @@ def test_an_urgent_case_pops_up_the_nearest_camera_and_acknowledging_reverts(
     WebDriverWait(console, 10).until(
         lambda d: "alarm.acknowledge" in d.find_element(By.ID, "console-audit").text
     )
+    assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_map_click_multi_view_and_snapshot(stack: LiveStack, browser: Browser) -> None:
+    wall, console = browser(1280, 720), browser(1600, 1000)
+    open_screen(wall, stack.url, 1)
+    open_console(console, stack.url)
+    select_cell(console, "main")
+    # a camera clicked on the console's map goes to the selected cell
+    marker = "#console .cw-console-cam--XY-127"
+    WebDriverWait(console, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, marker))
+    console.execute_script(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", marker
+    )
+    click(console, marker)
+    wait_playing(wall, "main", "XY-127")
+    # 4 views: the tile keeps XY-127 and fills three more cells, all playing
+    click(console, '[id*="\\"console\\":\\"layout\\""][id*="\\"n\\":4"]')
+    WebDriverWait(wall, 15).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "#tile-main [data-camera-id]")) == 4,
+        "the tile did not become a 2×2",
+    )
+    cameras = [
+        e.get_attribute("data-camera-id")
+        for e in wall.find_elements(By.CSS_SELECTOR, "#tile-main [data-camera-id]")
+    ]
+    assert cameras[0] == "XY-127" and len(set(cameras)) == 4
+    for camera in cameras:
+        wait_playing(wall, "main", str(camera))
+    # a snapshot of the selected cell, with a case id, listed and served as a JPEG
+    select_cell(console, "main", 0)
+    console.find_element(By.ID, "console-case").send_keys("CASE-77")
+    click(console, "#console-snapshot")
+    WebDriverWait(console, 15).until(
+        lambda d: "XY-127 · operator · CASE-77" in d.find_element(By.ID, "console-snapshots").text,
+        "the snapshot is not listed",
+    )
+    href = console.find_element(By.CSS_SELECTOR, "#console-snapshots a").get_attribute("href")
+    kind = console.execute_script(
+        "return fetch(arguments[0]).then(r => r.status + ' ' + r.headers.get('content-type'))",
+        href,
+    )
+    assert kind == "200 image/jpeg"
+    assert http_session(stack.url, "viewer").get(href, timeout=10).status_code == 403
     assert console_errors(wall) == []
     assert console_errors(console) == []

@@ -163,7 +163,12 @@ def refresh_body() -> dict[str, Any]:
                 "value": {"tile": "junctions", "cell": 0},
             },
         ],
-        "state": [{"id": "console-mini-sig", "property": "data", "value": None}],
+        "state": [
+            {"id": "console-mini-sig", "property": "data", "value": None},
+            {"id": "console-tour", "property": "options", "value": []},
+            {"id": "console-preset", "property": "options", "value": []},
+            {"id": "console-map-cameras", "property": "hideout", "value": {}},
+        ],
         "changedPropIds": ["console-tick.n_intervals"],
     }
 

@@ -321,3 +321,39 @@ def test_every_map_tile_centres_on_the_alarm_case(
     frame, _ = hub.current()
     assert json.loads(frame.delta["emap"]) == {"focus": {"alarm": None}}  # dropped on screens
     assert hub.state("emap")["focus"] == {}
+
+
+def test_cases_a_dead_web_process_read_are_taken_over(
+    redis_client: redis.Redis, config: WallConfig, control: WallControl, clock: Clock
+) -> None:
+    survivor = AlarmWatcher(
+        redis_client, config, control, "web-2", clock=clock, block_ms=50, claim_idle_ms=1000
+    )
+    survivor.ensure_group()
+    cameras(redis_client, XY_003="online")
+    report(redis_client, "URG-ORPHAN", priority="urgent")
+    # web-1 reads the case and dies before handling it: read, never acknowledged
+    redis_client.xreadgroup(ALARM_GROUP, "web-1", {STREAM: ">"}, count=10)
+    assert survivor.step(50) == 0 and pending(redis_client) == 1
+    time.sleep(1.2)  # the entry has been idle longer than claim_idle_ms
+    assert survivor.step(50) == 1
+    alarm = control.alarm()
+    assert alarm is not None and alarm.case_id == "URG-ORPHAN"
+    assert pending(redis_client) == 0
+
+
+def test_an_orphan_older_than_the_revert_time_does_not_pop_up_late(
+    redis_client: redis.Redis, config: WallConfig, control: WallControl
+) -> None:
+    later = Clock()
+    later.offset = 3600  # an hour after the case: it would have reverted long ago
+    survivor = AlarmWatcher(
+        redis_client, config, control, "web-2", clock=later, block_ms=50, claim_idle_ms=1000
+    )
+    survivor.ensure_group()
+    report(redis_client, "URG-OLD", priority="urgent")
+    redis_client.xreadgroup(ALARM_GROUP, "web-1", {STREAM: ">"}, count=10)
+    survivor.step(50)
+    time.sleep(1.2)
+    assert survivor.step(50) == 1  # taken over and acknowledged ...
+    assert survivor.raised == 0 and pending(redis_client) == 0  # ... but not popped up

@@ -162,6 +162,7 @@ class AlarmWatcher:
         consumer: str,
         clock: Callable[[], float] = time.time,
         block_ms: int = 1000,
+        claim_idle_ms: int = 30_000,
     ) -> None:
         if config.alarms is None:
             raise ValueError("the config has no alarms section")
@@ -178,6 +179,9 @@ class AlarmWatcher:
         self._seen_prefix = config.redis.prefix + "wall:alarm:case:"
         self._group_ready = False
         self._recovering = True  # our own pending entries first (left by an outage)
+        # A web process that died with entries read but not handled: another takes them.
+        self._claim_idle_ms = claim_idle_ms
+        self._next_claim = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.raised = 0
@@ -214,9 +218,24 @@ class AlarmWatcher:
         entries = [e for _, batch in reply or [] for e in batch]
         for entry_id, fields in entries:
             self._handle(_text(entry_id), fields)
+        claimed = self._claim_abandoned()
+        for entry_id, fields in claimed:
+            self._handle(_text(entry_id), fields, late=True)
+        entries += claimed
         if entries:
             self._client.xack(self._stream, ALARM_GROUP, *[_text(e[0]) for e in entries])
         return len(entries)
+
+    def _claim_abandoned(self) -> list[Any]:
+        """Entries another consumer read and never acknowledged for ``claim_idle_ms``
+        (its process died): claimed by this one, at most every few seconds."""
+        now = time.monotonic()
+        if now < self._next_claim:
+            return []
+        self._next_claim = now + max(1.0, self._claim_idle_ms / 3000)
+        reply = self._client.xautoclaim(self._stream, ALARM_GROUP, self._consumer,
+                                        self._claim_idle_ms, "0-0", count=READ_COUNT)  # fmt: skip
+        return [entry for entry in reply[1] if entry and entry[1]]
 
     def _read(self, start: str, block_ms: int | None) -> list[Any]:
         reply = self._client.xreadgroup(
@@ -224,7 +243,7 @@ class AlarmWatcher:
         )
         return cast(list[Any], reply or [])
 
-    def _handle(self, entry_id: str, fields: Mapping[Any, Any] | None) -> None:
+    def _handle(self, entry_id: str, fields: Mapping[Any, Any] | None, late: bool = False) -> None:
         if not fields:  # trimmed while pending
             return
         try:
@@ -234,6 +253,8 @@ class AlarmWatcher:
             return
         if not isinstance(event, CaseEvent):
             return
+        if late and self._clock() - event.time.timestamp() > self._spec.revert_s:
+            return  # it would have reverted by now: popping it up late helps nobody
         reason = alarm_reason(event, self._spec)
         if reason is None or not self._first_time(event.case_id, entry_id):
             return
