@@ -63,15 +63,15 @@
       pc.onconnectionstatechange = () => {
         if (pc === this.pc && pc.connectionState === "failed") this.fail();
       };
-      // No waiting for ICE gathering: the relay learns our address from our checks.
-      await pc.setLocalDescription(await pc.createOffer());
       const base = this.tile.dataset.relay.replace(/\/$/, "");
       const id = encodeURIComponent(this.cell.dataset.cameraId);
-      // A token for this camera, for this signed-in person, valid a minute: from the
-      // wall's server (same origin, session cookie), never a shared secret in the page.
-      const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
-      if (!grant.ok) throw new Error(`token ${grant.status}`);
-      this.token = (await grant.json()).token;
+      // The token and the offer at the same time: neither waits for the other.
+      // No waiting for ICE gathering: the relay learns our address from our checks.
+      const [token] = await Promise.all([
+        this.grant(this.cell.dataset.cameraId),
+        pc.createOffer().then((offer) => pc.setLocalDescription(offer)),
+      ]);
+      this.token = token;
       const response = await fetch(`${base}/whep/${id}?stream=${this.cell.dataset.stream}`, {
         method: "POST",
         headers: {
@@ -88,11 +88,76 @@
       await pc.setRemoteDescription({ type: "answer", sdp: answer });
     }
 
+    // A token for this camera, for this signed-in person, valid a minute: from the
+    // wall's server (same origin, session cookie), never a shared secret in the page.
+    async grant(cameraId) {
+      const id = encodeURIComponent(cameraId);
+      const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
+      if (!grant.ok) throw new Error(`token ${grant.status}`);
+      return (await grant.json()).token;
+    }
+
+    /* Another camera in this cell. A playing session is switched at the relay: same
+     * connection, no new offer, ICE or DTLS; the old picture stays until the new one
+     * arrives. Anything else (not connected yet, refused) starts over. */
+    async retarget(cameraId) {
+      const previous = this.cell.dataset.cameraId;
+      this.cell.dataset.cameraId = cameraId;
+      const switchable = this.session && this.pc && this.pc.connectionState === "connected";
+      if (!switchable || previous === cameraId) {
+        if (previous !== cameraId) this.restart();
+        return;
+      }
+      const session = this.session;
+      // Until the relay has switched, frames are the old camera's: none counted.
+      this.frameBase = Number.MAX_SAFE_INTEGER;
+      this.frames = 0;
+      this.cell.dataset.frames = "0";
+      try {
+        const token = await this.grant(cameraId);
+        const url = new URL(session);
+        url.pathname += "/switch";
+        url.search = `?camera=${encodeURIComponent(cameraId)}&stream=${this.cell.dataset.stream}`;
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        if (response.status !== 200) throw new Error(`switch ${response.status}`);
+        if (this.cell.dataset.cameraId !== cameraId || this.session !== session) return;
+        const location = response.headers.get("Location");
+        this.session = location ? new URL(location, session).href : session;
+        this.token = token;
+        // Frames counted from here are the new camera's.
+        this.frameBase = this.presented;
+        this.frames = 0;
+        this.lastFrame = performance.now();
+        this.cell.dataset.frames = "0";
+      } catch (err) {
+        console.info("citywall camera", cameraId, "switch failed, reconnecting:", String(err));
+        if (this.cell.dataset.cameraId === cameraId) this.restart();
+      }
+    }
+
+    restart() {
+      this.stop();
+      this.frames = 0;
+      this.frameBase = 0;
+      this.presented = 0;
+      this.cell.dataset.frames = "0";
+      this.setState("connecting");
+      if (this.visible) this.start();
+    }
+
     countFrames() {
       const video = this.video;
       if (!video.requestVideoFrameCallback) return;
       const onFrame = (_now, meta) => {
-        this.frames = meta.presentedFrames;
+        this.presented = meta.presentedFrames;
+        this.frames = Math.max(0, meta.presentedFrames - (this.frameBase || 0));
+        if (this.frames === 0) {
+          if (this.video === video && this.running) video.requestVideoFrameCallback(onFrame);
+          return;
+        }
         this.lastFrame = performance.now();
         this.cell.dataset.frames = String(this.frames);
         this.failures = 0;
@@ -103,7 +168,9 @@
     }
 
     check() {
-      if (!this.running || this.frames === 0) return;
+      // After a switch frames count from 0 again, but the stall clock runs on: a new
+      // camera that never sends shows 信号中断, not the old camera's frozen picture.
+      if (!this.running || !this.presented) return;
       if (performance.now() - this.lastFrame > STALL_MS) this.setState("lost");
       if (this.cell.dataset.state === "playing") return;
       // Frames stopped: the camera is reconnecting upstream. If our own session is
@@ -153,6 +220,7 @@
     for (const entry of entries) {
       const player = players.get(entry.target);
       if (!player) continue;
+      player.visible = entry.isIntersecting;
       if (entry.isIntersecting) player.start();
       else player.stop();
     }
@@ -176,5 +244,13 @@
 
   new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
   window.addEventListener("pagehide", () => players.forEach((player) => player.stop()));
+  // For assets/tiles/camera.js: put another camera in a cell that is already playing.
+  window.citywallCamera = {
+    retarget(cell, cameraId) {
+      const player = players.get(cell);
+      if (player) player.retarget(cameraId);
+      else cell.dataset.cameraId = cameraId;
+    },
+  };
   scan();
 })();

@@ -1,24 +1,15 @@
 """Console switch benchmark (issue 6): an operator's click on /console → the new camera's
-first frame on every wall screen, over two web workers, beside the video alone.
+first frame on every wall screen (two web workers), beside the video alone.
 
-Per run: one private redis-server (``EmbeddedRedis``), one ``citywall relay`` and two
-``citywall serve`` processes (workers A and B) on free ports sharing that Redis; a
-bench config with one camera tile (``main``, x=0 y=0, XY-001) and the shipped
-cameras.csv (simulated H.264). Headless Chromium: one operator tab on A at /console;
-wall tabs at /wall/screen/1 as a viewer, one on A and one on B (``--screens N`` adds N
-more, split across the workers). Each wall tab runs a recorder (MutationObserver plus a
-requestAnimationFrame poll) noting ``Date.now()`` when a cell for a camera first
-appears in ``#tile-main`` and when its ``data-frames`` first goes above 0.
-
-Each round: search a camera, then click its result (t_click = ``Date.now()`` in the
-operator tab right before ``element.click()``). Per wall tab: push = cell appears -
-click; total = first frame - click. Two rounds in three switch to a camera not seen
-for a while (its upstream cold at the relay); every third revisits the camera of two
-rounds ago, still inside the relay's 10 s grace (warm). Then the baseline, "video
-alone": in one wall tab (A and B in turn) the current cell is replaced by one built
-as camera.js builds it, for another camera (cold, or warm in the warm rounds), at t0;
-floor = first frame - t0. No console, no push: what video costs on its own. The next
-round's click puts the wall back. A tab not playing within 10 s is a failure.
+Redis, a relay and two web workers (A, B) as processes; an operator Chromium on A at
+/console, wall Chromiums at /wall/screen/1 on A and on B (``--screens N``: N more), each
+recording when a camera's cell appears in #tile-main and when its data-frames goes > 0.
+A round: search, click (t_click = Date.now() right before click()); push = cell - click,
+total = first frame - click, per wall tab. Two rounds in three take a camera not shown
+before (cold upstream at the relay), every third the one of two rounds ago (in the
+relay's 10 s grace: warm). Baseline, the video alone: one wall tab's cell replaced by a
+cell for another camera, built as camera.js builds it; floor = first frame - insertion.
+Not playing within 10 s: a failure, not a sample. Stages: the page's resource timing.
 
 ``python -m bench.console_switch [--rounds 30] [--screens 0] [--quick] [--markdown]
 [--json PATH]``. Always exits 0: a benchmark reports, it does not fail.
@@ -29,20 +20,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import subprocess
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from functools import partial
 from datetime import date
+from functools import partial
 from pathlib import Path
-from subprocess import Popen
 from types import FrameType
 from typing import Any, Final
 
@@ -56,7 +47,7 @@ from bench import _console_switch_js as js
 from bench.ingest import percentile, table
 from data_feeds.redis_server import EmbeddedRedis
 from tests.chromium import CHROMIUM_FLAGS
-from tests.helpers import citywall_command, write_config
+from tests.helpers import ROOT, citywall_command, write_config
 from tests.signin import sign_in
 from wall.localhost import free_port, stop_process
 
@@ -65,8 +56,8 @@ TIMEOUT_S: Final = 10.0  # a tab not playing by then: a failure, not a sample
 PAUSE_S: Final = 1.0
 GRACE_S: Final = 10.0  # the relay keeps an upstream this long after its last viewer
 TILES: Final = "  - {id: main, type: camera, x: 0, y: 0, cameras: [XY-001]}\n"
-CELL: Final = '#tile-main [data-camera-id="{}"]'
 RESULT: Final = '#console-results [data-camera="{}"]'
+KINDS: Final = ("cold", "warm", "all")
 
 
 @dataclass
@@ -80,46 +71,24 @@ class Sample:
     t0: float  # click, or cell injected (ms, Date.now())
     seen: float | None = None  # the cell in #tile-main
     played: float | None = None  # data-frames > 0
-    ack: float | None = None  # the console's message (switch only)
-    token: list[float] | None = None  # [start, end] of /video/token
-    whep: list[float] | None = None  # [start, end] of the WHEP POST
+    ack: float | None = None  # the console's message changed (switch only)
+    token: list[float] | None = None  # [start, end] of the player's /video/token
+    whep: list[float] | None = None  # [start, end] of its WHEP POST
 
     @property
     def ok(self) -> bool:
         return self.played is not None
 
-    def span(self, start: str, end: str) -> float | None:
-        a, b = self._at(start), self._at(end)
-        return None if a is None or b is None else b - a
-
-    def _at(self, name: str) -> float | None:
-        if name == "whep_end":
-            return self.whep[1] if self.whep else None
+    def at(self, name: str) -> float | None:
+        if name[:-1] in ("token", "whep"):  # token0/1, whep0/1: request start, response end
+            span: list[float] | None = getattr(self, name[:-1])
+            return span[int(name[-1])] if span else None
         value: float | None = getattr(self, name)
         return value
 
-
-def start(name: str, command: list[str], log: Path, env: dict[str, str]) -> Popen:
-    with log.open("wb") as out:  # its own session: Ctrl+C reaches us, and we stop it
-        return Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                     start_new_session=True)  # fmt: skip
-
-
-def wait_http(process: Popen, log: Path, url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{log.stem} exited:\n{log.read_text('utf-8', 'replace')[-3000:]}")
-        with contextlib.suppress(requests.RequestException):
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{log.stem} did not answer within {timeout:.0f} s")
-
-
-def markdown_table(rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
+    def span(self, start: str, end: str) -> float | None:
+        a, b = self.at(start), self.at(end)
+        return None if a is None or b is None else b - a
 
 
 def chrome(profile: Path) -> webdriver.Chrome:
@@ -149,16 +118,38 @@ def wait_for(what: str, test: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.1)
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime (+ waited-for children) of a process, in core-seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class Probe(threading.Thread):
+    """GET /healthz on the relay every 100 ms, timed: its event loop's lag (WHEP's too)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.halt, self.ms = url, threading.Event(), list[float]()
+
+    def run(self) -> None:
+        with requests.Session() as session:
+            while not self.halt.wait(0.1):
+                start = time.perf_counter()
+                with contextlib.suppress(requests.RequestException):
+                    session.get(f"{self.url}/healthz", timeout=10)
+                self.ms.append((time.perf_counter() - start) * 1000)
+
+
 @dataclass
 class WallTab:
     driver: webdriver.Chrome
     worker: str
     index: int
 
-    def frames(self, camera: str) -> int:
-        script = f"return document.querySelector('{CELL.format(camera)}')?.dataset.frames"
-        value = self.driver.execute_script(script)
-        return int(str(value)) if value else 0
+    def playing(self, camera: str) -> bool:
+        cell = f'#tile-main [data-camera-id="{camera}"]'
+        script = f"return document.querySelector('{cell}')?.dataset.frames"
+        return int(str(self.driver.execute_script(script) or 0)) > 0
 
     def arm(self, camera: str) -> None:
         self.driver.execute_script(js.ARM, [camera])
@@ -172,19 +163,22 @@ class WallTab:
 class Bench:
     def __init__(self, stack: contextlib.ExitStack, workdir: Path, screens: int) -> None:
         self.began = time.monotonic()
-        config = write_config(workdir / "console_switch.yaml", TILES)
+        self.workdir = workdir
+        config = str(write_config(workdir / "console_switch.yaml", TILES))
         server = stack.enter_context(EmbeddedRedis())
         relay_port = free_port()
         env = {**os.environ, "REDIS_URL": server.url, "RELAY_PORT": str(relay_port)}
         cmd = citywall_command()
-        relay = [cmd, "relay", "--config", str(config)]
-        self.child(stack, "relay", relay, workdir, env, f"http://127.0.0.1:{relay_port}")
+        self.relay_url = f"http://127.0.0.1:{relay_port}"
+        relay = [cmd, "relay", "--config", config]
+        self.pids = {"relay": self.child(stack, "relay", relay, env, self.relay_url)}
         self.bases: dict[str, str] = {}
         for worker in "AB":
             port = free_port()
-            serve = [cmd, "serve", "--config", str(config), "--port", str(port)]
             self.bases[worker] = f"http://127.0.0.1:{port}"
-            self.child(stack, f"serve-{worker}", serve, workdir, env, self.bases[worker])
+            serve = [cmd, "serve", "--config", config, "--port", str(port)]
+            self.pids[f"web {worker}"] = self.child(stack, f"web-{worker}", serve, env,
+                                                    self.bases[worker])  # fmt: skip
         os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download
         self.operator = chrome(workdir / "chrome-operator")
         stack.callback(quit_quietly, self.operator)
@@ -196,8 +190,7 @@ class Bench:
         for tab in self.tabs:
             sign_in(tab.driver, self.bases[tab.worker], "viewer", then="/wall/screen/1")
         for tab in self.tabs:
-            playing = partial(lambda t: t.frames("XY-001") > 0, tab)
-            wait_for(f"tab {tab.index}: XY-001 not playing", playing, 60)
+            wait_for(f"tab {tab.index}: XY-001 not playing", partial(tab.playing, "XY-001"), 60)
             tab.driver.execute_script(js.RECORDER)
         sign_in(self.operator, self.bases["A"], "operator", then="/console")
         mini = '#console-mini [data-tile="main"] .cw-mini__cell'
@@ -205,13 +198,24 @@ class Bench:
         self.operator.execute_script(js.ACK_RECORDER)
 
     def child(
-        self, stack: contextlib.ExitStack, name: str, command: list[str], workdir: Path,
-        env: dict[str, str], url: str,
-    ) -> None:  # fmt: skip
-        log = workdir / f"{name}.log"
-        process = start(name, command, log, env)
-        stack.callback(stop_process, process, 10.0, True)  # its group, by its PID
-        wait_http(process, log, url)
+        self, stack: contextlib.ExitStack, name: str, command: list[str], env: dict[str, str],
+        url: str,
+    ) -> int:  # fmt: skip
+        log = self.workdir / f"{name}.log"
+        with log.open("wb") as out:  # its own session: we stop it (and its group) by PID
+            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                       cwd=ROOT, start_new_session=True)  # fmt: skip
+        stack.callback(stop_process, process, 10.0, True)
+
+        def answers() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited:\n{log.read_text('utf-8', 'replace')[-3000:]}")
+            with contextlib.suppress(requests.RequestException):
+                return requests.get(f"{url}/healthz", timeout=1).status_code == 200
+            return False
+
+        wait_for(f"{name} did not answer", answers, 60)
+        return process.pid
 
     def find(self, css: str) -> list[Any]:
         return list(self.operator.find_elements(By.CSS_SELECTOR, css))
@@ -229,18 +233,17 @@ class Bench:
             tab.arm(camera)
         clicked: float | None = None
         deadline = time.monotonic() + 5
-        while clicked is None and time.monotonic() < deadline:
+        while clicked is None and time.monotonic() < deadline:  # found and clicked in one go
             clicked = self.operator.execute_script(js.CLICK, RESULT.format(camera))
         if clicked is None:
             raise RuntimeError(f"could not click {camera} on the console")
         samples = [Sample(number, "switch", kind, t.worker, t.index, camera, clicked)
                    for t in self.tabs]  # fmt: skip
         self.collect(list(zip(self.tabs, samples, strict=True)))
-        for at, text in self.operator.execute_script(js.ACKS):
-            if at >= clicked and camera in text:
-                for sample in samples:
-                    sample.ack = at
-                break
+        ack = next((at for at, text in self.operator.execute_script(js.ACKS)
+                    if at >= clicked and camera in text), None)  # fmt: skip
+        for sample in samples:
+            sample.ack = ack
         return samples
 
     def floor(self, number: int, tab: WallTab, camera: str, kind: str) -> Sample:
@@ -266,36 +269,52 @@ class Bench:
         self.progress("warm-up round (not counted)")
         self.switch(0, "XY-002", "cold")
         self.floor(0, self.tabs[0], "XY-003", "cold")
-        cold_switch = (f"XY-{n:03d}" for n in range(20, 100))
-        cold_floor = (f"XY-{n:03d}" for n in range(100, 200))
+        cpu0 = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        began, load0 = time.monotonic(), os.getloadavg()[0]
+        probe = Probe(self.relay_url)
+        probe.start()
+        fresh = (f"XY-{n:03d}" for n in range(20, 100))
+        fresh_floor = (f"XY-{n:03d}" for n in range(100, 200))
         shown: list[str] = []
-        left: dict[str, float] = {}  # camera -> when it last left the wall (monotonic)
         floors: list[str] = []
+        left: dict[str, float] = {}  # camera -> when it last left the wall (monotonic)
         samples: list[Sample] = []
+
+        def kind(camera: str, revisit: bool) -> str:
+            return "warm" if revisit and time.monotonic() - left[camera] < GRACE_S - 1 else "cold"
+
         for n in range(1, rounds + 1):
             time.sleep(PAUSE_S)
             revisit = n % 3 == 0 and len(shown) >= 2
-            camera = shown[-2] if revisit else next(cold_switch)
-            warm = revisit and time.monotonic() - left.get(camera, -1e9) < GRACE_S - 1
-            kind = "warm" if warm else "cold"
-            if shown:
-                left[shown[-1]] = time.monotonic()
-            if floors:
-                left[floors[-1]] = time.monotonic()
-            done = self.switch(n, camera, kind)
+            camera = shown[-2] if revisit else next(fresh)
+            for gone in shown[-1:] + floors[-1:]:  # the click takes them off the wall
+                left[gone] = time.monotonic()
+            done = self.switch(n, camera, kind(camera, revisit))
             shown.append(camera)
             time.sleep(PAUSE_S)
             tab = self.tabs[n % len(self.tabs)]
-            base_cam = floors[-1] if revisit and floors else next(cold_floor)
-            base_warm = revisit and time.monotonic() - left.get(base_cam, -1e9) < GRACE_S - 1
-            base = self.floor(n, tab, base_cam, "warm" if base_warm else "cold")
+            base_cam = floors[-1] if revisit and floors else next(fresh_floor)
+            base = self.floor(n, tab, base_cam, kind(base_cam, revisit))
             floors.append(base_cam)
             samples += [*done, base]
-            shown_ms = ", ".join(f"{s.worker} {fmt(s.span('t0', 'played'))}" for s in done)
+            totals = ", ".join(f"{s.worker} {fmt(s.span('t0', 'played'))}" for s in done)
             self.progress(
-                f"round {n} {kind} {camera}: total {shown_ms} ms; "
-                f"floor {base.kind} {base_cam} ({base.worker}) {fmt(base.span('t0', 'played'))} ms"
+                f"round {n} {done[0].kind} {camera}: total {totals} ms; floor {base.kind} "
+                f"{base_cam} ({base.worker}) {fmt(base.span('t0', 'played'))} ms"
             )
+        probe.halt.set()
+        probe.join(15)
+        seconds = time.monotonic() - began
+        cpu = [f"{k} {(cpu_seconds(pid) - cpu0[k]) / seconds * 100:.0f} %"
+               for k, pid in self.pids.items()]  # fmt: skip
+        self.notes = [
+            f"1-min load average before the rounds {load0:.1f}, after "
+            f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs; other work on the VM counts too)",
+            f"CPU over the rounds, % of one core: {', '.join(cpu)}",
+            f"relay event loop (GET /healthz every 100 ms, {len(probe.ms)} probes): p50 "
+            f"{fmt(percentile(probe.ms, 50))} ms, p95 {fmt(percentile(probe.ms, 95))} ms, "
+            f"max {fmt(max(probe.ms, default=None))} ms",
+        ]
         return samples
 
 
@@ -306,15 +325,8 @@ def fmt(value: float | None) -> str:
     return "—" if value is None or value != value else f"{value:,.0f}"
 
 
-def figures(values: Sequence[float]) -> list[str]:
-    return [fmt(percentile(values, 50)), fmt(percentile(values, 95)),
-            fmt(max(values) if values else None)]  # fmt: skip
-
-
-def pick(
-    samples: Sequence[Sample], what: str, kind: str = "all", worker: str = "all"
-) -> list[Sample]:
-    return [s for s in samples if s.what == what and kind in ("all", s.kind)
+def pick(all_: Sequence[Sample], what: str, kind: str = "all", worker: str = "all") -> list[Sample]:
+    return [s for s in all_ if s.what == what and kind in ("all", s.kind)
             and worker in ("all", s.worker)]  # fmt: skip
 
 
@@ -325,23 +337,23 @@ def values(samples: Sequence[Sample], start: str, end: str) -> list[float]:
 
 def result_rows(samples: Sequence[Sample]) -> list[list[str]]:
     rows = [["measure", "upstream", "worker", "n", "failed", "p50 ms", "p95 ms", "max ms"]]
-    measures = [("push: click → cell on the wall", "switch", "t0", "seen", ["all"]),
-                ("total: click → first frame", "switch", "t0", "played", ["cold", "warm", "all"]),
-                ("floor: video alone, cell → first frame", "floor", "t0", "played",
-                 ["cold", "warm", "all"])]  # fmt: skip
-    for label, what, start, end, kinds in measures:
+    measures = [("push: click → cell on the wall", "switch", "seen", ("all",)),
+                ("**total: click → first frame**", "switch", "played", KINDS),
+                ("floor: video alone, cell → first frame", "floor", "played", KINDS)]  # fmt: skip
+    for label, what, end, kinds in measures:
         for kind in kinds:
             for worker in ("A", "B", "all"):
                 chosen = pick(samples, what, kind, worker)
-                failed = sum(not s.ok for s in chosen)
-                got = values(chosen, start, end)
-                rows.append([label, kind, worker, str(len(got)), str(failed), *figures(got)])
+                got = values(chosen, "t0", end)
+                top = fmt(max(got)) if got else "—"
+                rows.append([label, kind, worker, str(len(got)), str(sum(not s.ok for s in chosen)),
+                             fmt(percentile(got, 50)), fmt(percentile(got, 95)), top])  # fmt: skip
     return rows
 
 
 def ratio_rows(samples: Sequence[Sample]) -> list[list[str]]:
     rows = [["upstream", "total p50 / floor p50", "total p95 / floor p95"]]
-    for kind in ("cold", "warm", "all"):
+    for kind in KINDS:
         total = values(pick(samples, "switch", kind), "t0", "played")
         floor = values(pick(samples, "floor", kind), "t0", "played")
         cells = []
@@ -352,25 +364,25 @@ def ratio_rows(samples: Sequence[Sample]) -> list[list[str]]:
     return rows
 
 
+STAGES: Final = (
+    ("click → the console's answer (Dash callback; beside the push)", "t0", "ack"),
+    ("click → cell on the wall (push: callback, XADD, hub, SSE, camera.js)", "t0", "seen"),
+    ("cell → token request (player start, createOffer)", "seen", "token0"),
+    ("token request → response (web worker)", "token0", "token1"),
+    ("token → WHEP answer (POST to the relay)", "token1", "whep1"),
+    ("WHEP answer → first frame (ICE, DTLS, keyframe, decode)", "whep1", "played"),
+)
+
+
 def stage_rows(samples: Sequence[Sample]) -> list[list[str]]:
-    """Medians of each stage: where the time goes."""
-    rows = [["stage (median ms)", "switch cold", "switch warm", "floor cold", "floor warm"]]
-    stages = [("click → console's answer (Dash callback)", "t0", "ack"),
-              ("click/inject → cell on the wall (push)", "t0", "seen"),
-              ("cell → token fetched (/video/token)", "seen", "token_end"),
-              ("cell → WHEP answer (token + offer/answer)", "seen", "whep_end"),
-              ("WHEP answer → first frame (ICE, DTLS, keyframe, decode)", "whep_end",
-               "played")]  # fmt: skip
-    for label, start, end in stages:
+    """Where the time goes: median (p95) of each stage, in order."""
+    columns = [(w, k) for w in ("switch", "floor") for k in ("cold", "warm")]
+    rows = [["stage: median (p95) ms", *(f"{w} {k}" for w, k in columns)]]
+    for label, start, end in STAGES:
         row = [label]
-        for what, kind in (("switch", "cold"), ("switch", "warm"),
-                           ("floor", "cold"), ("floor", "warm")):  # fmt: skip
-            chosen = pick(samples, what, kind)
-            if end == "token_end":
-                got = [s.token[1] - s.seen for s in chosen if s.token and s.seen is not None]
-            else:
-                got = values(chosen, start, end)
-            row.append(fmt(percentile(got, 50)) if got else "—")
+        for what, kind in columns:
+            got = values(pick(samples, what, kind), start, end)
+            row.append(f"{fmt(percentile(got, 50))} ({fmt(percentile(got, 95))})" if got else "—")
         rows.append(row)
     return rows
 
@@ -382,39 +394,33 @@ def verdict(samples: Sequence[Sample]) -> str:
         p95 = percentile(values(chosen, "t0", "played"), 95)
         failed = sum(not s.ok for s in chosen)
         ok = p95 <= GOAL_MS and not failed
-        over = "" if ok else f" ({p95 - GOAL_MS:+,.0f} ms, {p95 / GOAL_MS:.2f}× the goal)"
-        parts.append(f"{worker}: p95 {fmt(p95)} ms, {failed} failed → "
+        over = "" if ok else f", {p95 - GOAL_MS:+,.0f} ms = {p95 / GOAL_MS:.2f}× the goal"
+        parts.append(f"{worker} p95 {fmt(p95)} ms, {failed} failed: "
                      f"{'PASS' if ok else 'MISS'}{over}")  # fmt: skip
-    return f"goal: click → first frame p95 ≤ {GOAL_MS:.0f} ms on every screen; " + "; ".join(parts)
+    return f"goal: click → first frame p95 ≤ {GOAL_MS:.0f} ms on every screen. " + "; ".join(parts)
 
 
-def about(tabs: int, load: float) -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return (f"{os.cpu_count()} CPUs ({cpu}); {tabs} wall tabs + 1 operator tab, each its own "
-            f"headless Chromium; 1-min load at the end {load:.1f}")  # fmt: skip
-
-
-def report(samples: Sequence[Sample], machine: str, md: bool, argv: str) -> str:
+def report(samples: Sequence[Sample], notes: list[str], machine: str, md: bool, argv: str) -> str:
     render = markdown_table if md else table
-    blocks = [render(result_rows(samples)), render(ratio_rows(samples)),
+    blocks = [render(result_rows(samples)), "Total / floor (the video alone):",
+              render(ratio_rows(samples)), "Where the time goes:",
               render(stage_rows(samples))]  # fmt: skip
-    head = [verdict(samples), f"machine: {machine}"]
     if not md:
-        return "\n".join(head) + "\n\n" + "\n\n".join(blocks)
+        return "\n\n".join([verdict(samples), f"machine: {machine}", *blocks,
+                             "\n".join(f"note: {n}" for n in notes)])  # fmt: skip
     return "\n".join([
-        "## Console switch: operator click → first frame on the wall (issue 6)", "",
-        "```", ".venv/bin/python -m bench.console_switch --markdown    # 30 rounds",
-        ".venv/bin/python -m bench.console_switch --quick         # 8 rounds", "```", "",
+        "## Console switch: operator click → first frame on the wall (issue 6)", "", "```",
+        ".venv/bin/python -m bench.console_switch --markdown    # 30 rounds",
+        ".venv/bin/python -m bench.console_switch --quick       # 8 rounds", "```", "",
         f"**Machine:** {machine}", "",
         f"### Figures ({date.today().isoformat()}, run with {argv or 'defaults'})", "",
-        f"**{head[0]}**", "", blocks[0], "", "Total / floor (the video alone):", "", blocks[1],
-        "", "Where the time goes:", "", blocks[2], "",
+        f"**{verdict(samples)}**", "", *[b + "\n" for b in blocks], *[f"- {n}" for n in notes],
     ])  # fmt: skip
+
+
+def markdown_table(rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
 
 
 # -- the run ---------------------------------------------------------------------------
@@ -426,15 +432,15 @@ def run(args: argparse.Namespace) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="citywall-switch-"))
         stack.callback(shutil.rmtree, workdir, True)
         bench = Bench(stack, workdir, args.screens)
-        bench.progress(f"stack up: relay, workers A and B, {len(bench.tabs)} wall tabs playing")
+        bench.progress(f"up: relay, workers A and B, {len(bench.tabs)} wall tabs playing XY-001")
         samples = bench.run(args.rounds)
-        machine = about(len(bench.tabs), os.getloadavg()[0])
+        machine = (f"{os.cpu_count()} CPUs, shared VM, everything on it: redis, relay, 2 web "
+                   f"workers, {len(bench.tabs)} wall tabs + 1 operator tab (each its own headless "
+                   "Chromium)")  # fmt: skip
     argv = " ".join(a for a in args.argv if a != "--markdown")
-    print()
-    print(report(samples, machine, False, argv))
+    print("\n" + report(samples, bench.notes, machine, False, argv))
     if args.markdown:
-        print()
-        print(report(samples, machine, True, argv))
+        print("\n" + report(samples, bench.notes, machine, True, argv))
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(s) for s in samples], indent=1), "utf-8")
         print(f"raw samples written to {args.json}")

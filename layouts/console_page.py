@@ -16,6 +16,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from layouts.admin_panel import admin_panel
 from wall.config.basemap import BasemapError, basemap_layer, read_basemap
 from wall.tiles.base import TileContext
 from wall.tiles.camera import GRID_SIZES
@@ -27,7 +28,7 @@ def first_camera_tile(ctx: TileContext) -> str | None:
     return next((tile.id for tile in ctx.config.tiles if tile.type == "camera"), None)
 
 
-def console_page(ctx: TileContext) -> Component:
+def console_page(ctx: TileContext, admin: bool = False) -> Component:
     t = ctx.translate
     selected = {"tile": first_camera_tile(ctx), "cell": 0}
     return html.Div(
@@ -72,6 +73,7 @@ def console_page(ctx: TileContext) -> Component:
                 [html.H2(t("console.audit")), html.Div(id="console-audit")],
                 className="cw-console__audit",
             ),
+            *([admin_panel(ctx)] if admin else []),
         ],
         id="console",
         className="cw-console",

@@ -56,7 +56,7 @@ def render(pages: Pages, path: str | None) -> Component:
         identity = current_identity()
         if identity is None or not allows(identity.role, "operator"):
             return html.Div(pages.ctx.translate("console.forbidden"), className="cw-404")
-        return console_page(pages.ctx)
+        return console_page(pages.ctx, admin=allows(identity.role, "admin"))
     if TABLET_PATH.match(path):
         return tablet_page(pages.ctx, pages.types)
     if WALL_PATH.match(path):

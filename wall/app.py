@@ -11,6 +11,7 @@ from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
 from layouts import Pages, render
+from layouts.admin_panel import register_admin_callbacks
 from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
@@ -68,9 +69,11 @@ def create_app(
             tile_type.register_callbacks(app)
     register_tablet_callbacks(app, pages.ctx)
     register_console_callbacks(app, pages.ctx, snapshots)
+    register_admin_callbacks(app, pages.ctx, devices)
     gate = Gate(config.auth, translate, config.wall.title, devices)
     gate.install(app.server, secret or secrets.token_urlsafe(32))
     RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
+    RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages)
     install_snapshot_routes(app.server, snapshots)
     install_live_routes(app.server, hub)

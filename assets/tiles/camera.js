@@ -65,12 +65,27 @@
     const key = want.cameras.join(",") + "|" + want.stream;
     if (box.dataset.showing === key) return;
     const spare = Array.from(box.querySelectorAll(":scope > .cw-camera__cell"));
-    const cells = want.cameras.map((cameraId) => {
-      const index = spare.findIndex(
-        (cell) => cell.dataset.cameraId === cameraId && cell.dataset.stream === want.stream
-      );
-      if (index >= 0) return spare.splice(index, 1)[0];
-      return newCell(box, cameraId, names[cameraId], want.stream);
+    const take = (test) => {
+      const index = spare.findIndex(test);
+      return index >= 0 ? spare.splice(index, 1)[0] : null;
+    };
+    // A cell already showing the camera stays; else a cell of the same stream is
+    // switched to it (one relay request, the old picture until the new one is there);
+    // else a new cell is made.
+    const cells = want.cameras.map((cameraId) =>
+      take((c) => c.dataset.cameraId === cameraId && c.dataset.stream === want.stream)
+    );
+    want.cameras.forEach((cameraId, index) => {
+      if (cells[index]) return;
+      const reused = take((c) => c.dataset.stream === want.stream && !want.cameras.includes(c.dataset.cameraId));
+      if (reused) {
+        reused.querySelector(".cw-camera__name").textContent = names[cameraId] || cameraId;
+        if (window.citywallCamera) window.citywallCamera.retarget(reused, cameraId);
+        else reused.dataset.cameraId = cameraId;
+        cells[index] = reused;
+      } else {
+        cells[index] = newCell(box, cameraId, names[cameraId], want.stream);
+      }
     });
     spare.forEach((cell) => cell.remove());
     cells.forEach((cell, index) => {

@@ -74,6 +74,14 @@ class RelayTrack(MediaStreamTrack):
         self._queue.append((packet, burst))
         self._ready.set()
 
+    def restart(self) -> None:
+        """A new source follows (the viewer switched cameras): drop what is queued and
+        wait for its keyframe. The clock carries on (``_rebase`` sees a new upstream)."""
+        self.packets_dropped += len(self._queue)
+        self._queue.clear()
+        self._waiting_key = True
+        self._burst_origin = None
+
     @property
     def queued(self) -> int:
         return len(self._queue)

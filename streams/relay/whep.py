@@ -65,11 +65,12 @@ class Sessions:
         pc = RTCPeerConnection(config)
         session_id = secrets.token_urlsafe(16)
 
+        # Both read the session's camera now: a switch changes it.
         def count(size: int) -> None:
-            self.bytes_sent[camera_id] += size
+            self.bytes_sent[session.camera_id] += size
 
         def leave() -> None:
-            self.hub.unsubscribe(camera_id, stream, track)
+            self.hub.unsubscribe(session.camera_id, session.stream, track)
 
         track = RelayTrack(burst_speed=self.options.burst_speed, on_sent=count, on_stop=leave)
         session = Session(session_id, camera_id, stream, pc, track)
@@ -105,6 +106,15 @@ class Sessions:
         )
         return session, answer
 
+    def switch(self, session: Session, camera_id: str, stream: StreamName) -> None:
+        """Send another camera down the same connection: no new offer, ICE or DTLS, so
+        the new picture is one GOP burst away (the wall's tile switches and tours)."""
+        self.hub.unsubscribe(session.camera_id, session.stream, session.track)
+        session.track.restart()
+        session.camera_id, session.stream = camera_id, stream
+        self.hub.subscribe(camera_id, stream, session.track)
+        log.info("session %s switched to %s/%s", session.id, camera_id, stream)
+
     def _spawn_close(self, session_id: str) -> None:
         task = asyncio.get_running_loop().create_task(self.close(session_id))
         self._tasks.add(task)
@@ -132,10 +142,16 @@ class Sessions:
 SESSIONS = web.AppKey("sessions", Sessions)
 
 
-def _bearer(request: web.Request, check: TokenCheck, allow_expired: bool = False) -> None:
-    """A token signed for this camera: fresh to start a session; to end one, any age."""
+def _bearer(
+    request: web.Request,
+    check: TokenCheck,
+    allow_expired: bool = False,
+    camera_id: str | None = None,
+) -> None:
+    """A token signed for this camera (the path's, unless named): fresh to start or
+    switch a session; to end one, any age."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    camera_id = request.match_info["camera_id"]
+    camera_id = camera_id if camera_id is not None else request.match_info["camera_id"]
     if scheme.lower() != "bearer" or not check(token.strip(), camera_id, allow_expired):
         raise web.HTTPUnauthorized(
             headers={"WWW-Authenticate": 'Bearer realm="citywall-relay"'},
@@ -171,6 +187,23 @@ async def delete_session(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such session\n")
     await sessions.close(session.id)
     return web.Response(status=200)
+
+
+async def switch_session(request: web.Request) -> web.Response:
+    """``POST /whep/{camera}/sessions/{id}/switch?camera=NEW&stream=main|sub`` with a
+    token for NEW: the session now carries NEW; 200 with its new ``Location``."""
+    sessions = request.app[SESSIONS]
+    session = sessions.open.get(request.match_info["session_id"])
+    if session is None or session.camera_id != request.match_info["camera_id"]:
+        raise web.HTTPNotFound(text="no such session\n")
+    new_camera = request.query.get("camera", "")
+    stream = request.query.get("stream", session.stream)
+    if stream not in STREAM_NAMES or stream not in sessions.hub.streams_of(new_camera):
+        raise web.HTTPNotFound(text=f"no {stream} stream of camera {new_camera!r}\n")
+    _bearer(request, sessions.options.check_token, camera_id=new_camera)
+    sessions.switch(session, new_camera, stream)
+    location = f"/whep/{new_camera}/sessions/{session.id}"
+    return web.Response(status=200, text="switched\n", headers={"Location": location})
 
 
 async def patch_session(request: web.Request) -> web.Response:
@@ -228,6 +261,8 @@ def create_whep_app(hub: CameraHub, options: WhepOptions) -> web.Application:
     app.router.add_route("OPTIONS", "/whep/{camera_id}", preflight)
     app.router.add_delete("/whep/{camera_id}/sessions/{session_id}", delete_session)
     app.router.add_patch("/whep/{camera_id}/sessions/{session_id}", patch_session)
+    app.router.add_post("/whep/{camera_id}/sessions/{session_id}/switch", switch_session)
+    app.router.add_route("OPTIONS", "/whep/{camera_id}/sessions/{session_id}/switch", preflight)
     app.router.add_route("OPTIONS", "/whep/{camera_id}/sessions/{session_id}", preflight)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)

@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -101,6 +102,7 @@ def click(driver: WebDriver, css: str, text: str = "") -> None:
         try:
             for element in d.find_elements(By.CSS_SELECTOR, css):
                 if element.text.startswith(text):
+                    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
                     element.click()
                     return True
         except StaleElementReferenceException:
@@ -161,6 +163,7 @@ def test_operator_switches_a_tile_and_the_wall_plays_the_new_camera(
 def test_a_tour_advances_on_the_wall(stack: LiveStack, browser: Browser) -> None:
     wall, console = browser(1280, 720), browser(1600, 1000)
     open_screen(wall, stack.url, 1)
+    wait_playing(wall, "main", "XY-001")  # a wall that was playing when the tour starts
     open_console(console, stack.url)
     select_cell(console, "main")
     choose(console, "console-tour", "测试巡逻")
@@ -274,4 +277,34 @@ def test_map_click_multi_view_and_snapshot(stack: LiveStack, browser: Browser) -
     assert kind == "200 image/jpeg"
     assert http_session(stack.url, "viewer").get(href, timeout=10).status_code == 403
     assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_an_admin_makes_and_revokes_a_wall_pcs_token(stack: LiveStack, browser: Browser) -> None:
+    console, wall_pc = browser(1600, 1000), browser(1280, 720)
+    sign_in(console, stack.url, role="admin", then="/console")
+    WebDriverWait(console, 20).until(lambda d: d.find_elements(By.ID, "admin-create"))
+    screen = console.find_element(By.CSS_SELECTOR, "input#admin-screen, #admin-screen input")
+    screen.send_keys(Keys.CONTROL, "a")
+    screen.send_keys("2")
+    click(console, "#admin-create")
+    WebDriverWait(console, 10).until(
+        lambda d: "/login/device?token=" in d.find_element(By.ID, "admin-new-token").text
+    )
+    url = console.find_element(By.CSS_SELECTOR, "#admin-new-token code").text
+    wall_pc.get(url)  # the wall PC: no password, straight to its screen
+    WebDriverWait(wall_pc, 10).until(lambda d: d.current_url.endswith("/wall/screen/2"))
+    wait_playing(wall_pc, "quad", "XY-001")
+    device_id = url.split("token=")[1].split(".")[0]
+    click(console, f'[data-device="{device_id}"] button')
+    WebDriverWait(console, 10).until(
+        lambda d: "token.revoke" in d.find_element(By.ID, "console-audit").text
+    )
+    # its next request is refused: a new video token, or the page itself
+    status = wall_pc.execute_script(
+        "return fetch('/video/token?camera=XY-001').then(r => r.status)"
+    )
+    assert status == 401
+    wall_pc.get(f"{stack.url}/wall/screen/2")
+    assert "/login" in wall_pc.current_url
     assert console_errors(console) == []

@@ -4,6 +4,7 @@ here); cross-site requests are refused with one; a device token works until revo
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient
 from tests.helpers import shipped_config_copy
 from tests.signin import PASSWORDS
 from wall.app import create_app
+from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import is_public
 from wall.config import load_config
@@ -205,3 +207,57 @@ def test_a_viewer_is_refused_the_console_and_every_operator_callback(
     answer = operator.post("/_dash-update-component", json=refresh_body(), headers={"Origin": HOST})
     assert answer.status_code == 200
     assert '"data-tile": "junctions"' in answer.get_data(as_text=True).replace('":"', '": "')
+
+
+def admin_body(screen: int) -> dict[str, Any]:
+    """The console's admin callback, as Chromium sends it for a click on 生成令牌."""
+    outputs = ["admin-new-token.children", "admin-tokens.children", "admin-tokens-sig.data"]
+    return {
+        "output": ".." + "...".join(outputs) + "..",
+        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in outputs],
+        "inputs": [
+            {"id": "admin-create", "property": "n_clicks", "value": 1},
+            [],
+            {"id": "console-tick", "property": "n_intervals", "value": 3},
+        ],
+        "state": [
+            {"id": "admin-screen", "property": "value", "value": screen},
+            {"id": "admin-name", "property": "value", "value": "east wall"},
+            {"id": "admin-tokens-sig", "property": "data", "value": None},
+        ],
+        "changedPropIds": ["admin-create.n_clicks"],
+    }
+
+
+def test_only_an_admin_makes_device_tokens_from_the_console(
+    tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    config = load_config(shipped_config_copy(tmp_path / "wall_config.yaml"))
+    devices = DeviceTokens(redis_client)
+    app = create_app(config, devices=devices, secret="test-secret")
+    admin_callbacks = [output for output in app.callback_map if "admin" in output]
+    assert admin_callbacks
+    for role in ("viewer", "operator"):
+        client = app.server.test_client()
+        sign_in(client, role)
+        for output in admin_callbacks:
+            body = {"output": output, "outputs": [], "inputs": [], "changedPropIds": []}
+            answer = client.post("/_dash-update-component", json=body, headers={"Origin": HOST})
+            assert answer.status_code == 403, (role, output)
+        answer = client.post(
+            "/_dash-update-component", json=admin_body(7), headers={"Origin": HOST}
+        )
+        assert answer.status_code == 403, role
+    assert devices.list() == []
+    admin = app.server.test_client()
+    sign_in(admin, "admin")
+    answer = admin.post("/_dash-update-component", json=admin_body(7), headers={"Origin": HOST})
+    assert answer.status_code == 200
+    (device,) = devices.list()
+    assert (device.screen, device.name) == (7, "east wall")
+    text = json.dumps(answer.get_json())  # Dash escapes "/" in its JSON: read it decoded
+    token = re.search(r"/login/device\?token=([\w.-]+)", text)
+    assert token is not None and devices.verify(token.group(1)) == device
+    created = [e for e in AuditLog(redis_client).latest(10) if e.action == "token.create"]
+    assert created[0].who == "admin" and created[0].after["id"] == device.id
+    assert token.group(1).split(".")[1] not in json.dumps([e.after for e in created])

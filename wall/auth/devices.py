@@ -37,7 +37,9 @@ class Device:
 class DeviceTokens:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self._client = client
-        self._key = (keys or Keys()).prefix + "auth:devices"
+        self.client = client  # for the audit of the same actions
+        self.keys = keys or Keys()
+        self._key = self.keys.prefix + "auth:devices"
 
     def create(self, screen: int, name: str = "") -> tuple[Device, str]:
         """A new device and its token (shown once: only its hash is kept)."""

@@ -1,0 +1,134 @@
+"""The console's admin section (role admin, checked on the server: every id here
+starts with ``admin``): the wall PCs' device tokens, made and revoked from the
+console as ``citywall token`` does, audited the same way."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import redis
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash.development.base_component import Component
+from flask import request
+
+from wall.auth.audit import AuditLog
+from wall.auth.devices import Device, DeviceTokens
+from wall.auth.gate import current_identity
+from wall.html_attrs import attrs
+from wall.tiles.base import TileContext
+
+REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+
+def admin_panel(ctx: TileContext) -> Component:
+    t = ctx.translate
+    return html.Section(
+        [
+            html.H2(t("admin.title")),
+            html.Div(
+                [
+                    html.Span(t("admin.screen")),
+                    dcc.Input(
+                        id="admin-screen",
+                        type="number",
+                        min=1,
+                        max=ctx.config.wall.screen_count,
+                        value=1,
+                    ),
+                    dcc.Input(id="admin-name", placeholder=t("admin.name"), maxLength=64),
+                    html.Button(t("admin.create"), id="admin-create"),
+                ],
+                className="cw-console__row",
+            ),
+            html.Div(id="admin-new-token", className="cw-console__token"),
+            html.Div(id="admin-tokens"),
+            dcc.Store(id="admin-tokens-sig"),
+        ],
+        className="cw-console__box cw-console__admin",
+    )
+
+
+def register_admin_callbacks(
+    app: Dash, tile_ctx: TileContext, devices: DeviceTokens | None
+) -> None:
+    @app.callback(
+        Output("admin-new-token", "children"),
+        Output("admin-tokens", "children"),
+        Output("admin-tokens-sig", "data"),
+        Input("admin-create", "n_clicks"),
+        Input({"admin": "revoke", "id": ALL}, "n_clicks"),
+        Input("console-tick", "n_intervals"),
+        State("admin-screen", "value"),
+        State("admin-name", "value"),
+        State("admin-tokens-sig", "data"),
+    )
+    def _tokens(
+        _create: Any, _revoke: Any, _tick: Any, screen: Any, name: Any, signature: Any
+    ) -> tuple[Any, Any, Any]:
+        if devices is None:
+            return tile_ctx.translate("console.no_redis"), [], None
+        try:
+            shown = _act(tile_ctx, devices, ctx.triggered_id, screen, name)
+            listed = devices.list()
+        except REDIS_ERRORS:
+            return tile_ctx.translate("console.redis_down"), no_update, no_update
+        # Redrawn only when a device changed: a redraw would lose a click under way.
+        fresh = json.dumps([device.__dict__ for device in listed], sort_keys=True)
+        if fresh == signature:
+            return shown, no_update, no_update
+        return shown, _token_table(tile_ctx, listed), fresh
+
+
+def _act(tile_ctx: TileContext, devices: DeviceTokens, trigger: Any, screen: Any, name: Any) -> Any:
+    identity = current_identity()
+    who = identity.name if identity is not None else "?"
+    audit = AuditLog(devices.client, devices.keys)
+    clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
+    if trigger == "admin-create" and clicked:
+        count = tile_ctx.config.wall.screen_count
+        if not isinstance(screen, int | float) or not 1 <= int(screen) <= count:
+            return f"✗ {tile_ctx.translate('admin.screen')} 1–{count}"
+        device, token = devices.create(int(screen), (name or "").strip())
+        audit.record(who, "token.create", None, dict(device.__dict__))
+        url = f"{request.host_url.rstrip('/')}/login/device?token={token}"
+        return [html.Div(tile_ctx.translate("admin.once")), html.Code(url)]
+    if isinstance(trigger, dict) and trigger.get("admin") == "revoke" and clicked:
+        before = next((d for d in devices.list() if d.id == trigger["id"]), None)
+        if before is not None and devices.revoke(before.id):
+            after = next(d for d in devices.list() if d.id == before.id)
+            audit.record(who, "token.revoke", dict(before.__dict__), dict(after.__dict__))
+            return tile_ctx.translate("admin.revoked", id=before.id)
+    return no_update
+
+
+def _token_table(tile_ctx: TileContext, listed: list[Device]) -> Component:
+    zone = ZoneInfo(tile_ctx.config.wall.timezone)
+    t = tile_ctx.translate
+
+    def when(ms: int | None) -> str:
+        return datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M") if ms else ""
+
+    rows = [
+        html.Tr(
+            [
+                html.Td(device.id),
+                html.Td(str(device.screen)),
+                html.Td(device.name),
+                html.Td(when(device.created_ms)),
+                html.Td(
+                    html.Button(t("admin.revoke"), id={"admin": "revoke", "id": device.id})
+                    if device.active
+                    else t("admin.revoked_at", at=when(device.revoked_ms))
+                ),
+            ],
+            **attrs(data_device=device.id),
+        )
+        for device in listed
+    ]
+    head = html.Tr(
+        [html.Th(t(f"admin.col.{c}")) for c in ("id", "screen", "name", "created", "state")]
+    )
+    return html.Table([html.Thead(head), html.Tbody(rows)], className="cw-console__table")
