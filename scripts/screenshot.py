@@ -1,6 +1,7 @@
 """Take a PNG of the running demo as headless Chromium shows it (for docs/).
 
 python scripts/screenshot.py docs/wall.png [--path /wall] [--size 2560x720] [--settle 20]
+python scripts/screenshot.py docs/console.png --path /console --role operator --size 1600x1000
 
 It starts ``citywall demo`` (private Redis, simulator back-filled to now, relay), waits
 until the live tiles are live and the cameras play, then saves the page.
@@ -27,6 +28,11 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
 from wall.localhost import free_port, stop_process  # noqa: E402
 
+CONSOLE_READY = """
+const mini = document.getElementById('console-mini');
+return !!mini && mini.children.length > 0
+    && document.querySelectorAll('#console-results button').length > 0;
+"""
 READY = """
 const wall = document.getElementById('wall');
 const cells = [...document.querySelectorAll('.cw-camera__cell')];
@@ -46,17 +52,17 @@ def wait_until_up(url: str, timeout: float = 300) -> None:
     raise SystemExit(f"{url} did not answer")
 
 
-def viewer_password(log: Path) -> str:
+def demo_password(log: Path, role: str) -> str:
     """The demo prints its users' passwords once, on its login line."""
     for line in log.read_text("utf-8").splitlines():
-        if "login:" in line and "viewer / " in line:
-            return line.split("viewer / ")[1].split(",")[0].strip()
+        if "login:" in line and f"{role} / " in line:
+            return line.split(f"{role} / ")[1].split(",")[0].strip()
     raise SystemExit(f"the demo printed no login:\n{log.read_text('utf-8')}")
 
 
-def sign_in(driver: webdriver.Chrome, base: str, password: str) -> None:
+def sign_in(driver: webdriver.Chrome, base: str, role: str, password: str) -> None:
     driver.get(f"{base}/login")
-    driver.find_element("id", "name").send_keys("viewer")
+    driver.find_element("id", "name").send_keys(role)
     driver.find_element("id", "password").send_keys(password)
     driver.find_element("css selector", "button[type=submit]").click()
 
@@ -67,6 +73,7 @@ def main() -> None:
     parser.add_argument("--path", default="/wall")
     parser.add_argument("--size", default="2560x720")
     parser.add_argument("--settle", type=float, default=20.0, help="seconds after ready")
+    parser.add_argument("--role", default="viewer", help="who signs in (the demo's users)")
     args = parser.parse_args()
     os.environ["SE_OFFLINE"] = "true"
     chromium = shutil.which("chromium") or sys.exit("chromium not found")
@@ -92,10 +99,12 @@ def main() -> None:
             options.add_argument(f"--window-size={width},{height}")
             driver = webdriver.Chrome(options=options, service=Service(driver_path))
             try:
-                sign_in(driver, f"http://127.0.0.1:{port}", viewer_password(log))
+                base = f"http://127.0.0.1:{port}"
+                sign_in(driver, base, args.role, demo_password(log, args.role))
                 driver.get(f"http://127.0.0.1:{port}{args.path}")
                 deadline = time.monotonic() + 120
-                while not driver.execute_script(READY) and time.monotonic() < deadline:
+                ready = CONSOLE_READY if args.path.startswith("/console") else READY
+                while not driver.execute_script(ready) and time.monotonic() < deadline:
                     time.sleep(0.5)
                 time.sleep(args.settle)
                 driver.save_screenshot(str(args.out.resolve()))

@@ -51,6 +51,7 @@ class RelayTrack(MediaStreamTrack):
         self._last_pts: int | None = None
         self._step = DEFAULT_STEP
         self._burst_origin: tuple[float, int] | None = None  # (monotonic, upstream pts)
+        self._new_clock = False  # after restart(): the next packet starts a new clock
         self.packets_sent = self.bytes_sent = self.packets_dropped = 0
         self.first_sent: float | None = None  # time.monotonic() of the first packet out
 
@@ -76,11 +77,13 @@ class RelayTrack(MediaStreamTrack):
 
     def restart(self) -> None:
         """A new source follows (the viewer switched cameras): drop what is queued and
-        wait for its keyframe. The clock carries on (``_rebase`` sees a new upstream)."""
+        wait for its keyframe. The viewer's clock carries on one frame after the last
+        packet, whatever the new camera's own clock says."""
         self.packets_dropped += len(self._queue)
         self._queue.clear()
         self._waiting_key = True
         self._burst_origin = None
+        self._new_clock = True
 
     @property
     def queued(self) -> int:
@@ -129,7 +132,7 @@ class RelayTrack(MediaStreamTrack):
             out = 0
         else:
             out = pts + self._offset
-            if out <= last or out > last + MAX_PTS_GAP:
+            if self._new_clock or out <= last or out > last + MAX_PTS_GAP:
                 out = last + self._step  # a new upstream clock: carry on one frame later
             elif burst:
                 speed = self._burst_speed or float("inf")
@@ -138,6 +141,7 @@ class RelayTrack(MediaStreamTrack):
                 self._step = out - last
         self._offset = out - pts
         self._last_pts = out
+        self._new_clock = False
         return out
 
     def stop(self) -> None:

@@ -198,7 +198,9 @@ async def switch_session(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such session\n")
     new_camera = request.query.get("camera", "")
     stream = request.query.get("stream", session.stream)
-    if stream not in STREAM_NAMES or stream not in sessions.hub.streams_of(new_camera):
+    if stream not in STREAM_NAMES:
+        raise web.HTTPBadRequest(text=f"stream must be one of {', '.join(STREAM_NAMES)}\n")
+    if stream not in sessions.hub.streams_of(new_camera):
         raise web.HTTPNotFound(text=f"no {stream} stream of camera {new_camera!r}\n")
     _bearer(request, sessions.options.check_token, camera_id=new_camera)
     sessions.switch(session, new_camera, stream)

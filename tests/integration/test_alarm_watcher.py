@@ -8,7 +8,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -357,3 +357,20 @@ def test_an_orphan_older_than_the_revert_time_does_not_pop_up_late(
     time.sleep(1.2)
     assert survivor.step(50) == 1  # taken over and acknowledged ...
     assert survivor.raised == 0 and pending(redis_client) == 0  # ... but not popped up
+
+
+def test_a_case_reported_long_ago_does_not_pop_up(
+    redis_client: redis.Redis, control: WallControl, new_watcher: Callable[[str], AlarmWatcher]
+) -> None:
+    """A back-fill or a replay writes old cases as new entries: no alarm for those."""
+    watcher = new_watcher("web-1")
+    cameras(redis_client, XY_003="online")
+    hour_ago = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(hours=1)
+    old = CaseStory("URG-OLDER", hour_ago, priority="urgent").at(0, "reported", **PLACE)
+    assert EventWriter(redis_client).write(old.events)
+    assert drain(watcher) == 1
+    assert watcher.raised == 0 and control.alarm() is None
+    report(redis_client, "URG-NOW", priority="urgent")
+    drain(watcher)
+    alarm = control.alarm()
+    assert alarm is not None and alarm.case_id == "URG-NOW"

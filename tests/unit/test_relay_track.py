@@ -116,3 +116,34 @@ def test_answers_h264_ignores_rejected_sections() -> None:
     assert answers_h264(OFFER)
     assert not answers_h264(OFFER.replace("m=video 9", "m=video 0"))
     assert not answers_h264(OFFER.replace("H264", "VP8"))
+
+
+def test_after_a_switch_the_clock_carries_on_one_frame_later() -> None:
+    """A camera switched in mid-session starts a new clock even when its own is only a
+    little ahead of the old one's: no jump the browser would wait out."""
+    import asyncio
+    import itertools
+
+    from streams.packets import CLOCK_RATE, EncodedPacket
+    from streams.relay.track import RelayTrack
+
+    async def run() -> list[int]:
+        track = RelayTrack()
+        out = []
+        step = CLOCK_RATE // 25
+        for n in range(3):  # camera A: 0, 1, 2 frames
+            track.deliver(
+                EncodedPacket(b"\x00\x00\x00\x01\x65", n * step, n == 0, 0.0), burst=False
+            )
+            out.append((await track.recv()).pts)
+        track.restart()
+        # camera B's clock is 3 s ahead of A's: inside the old 5 s window
+        for n in range(2):
+            pts = 3 * CLOCK_RATE + n * step
+            track.deliver(EncodedPacket(b"\x00\x00\x00\x01\x65", pts, n == 0, 0.0), burst=False)
+            out.append((await track.recv()).pts)
+        return [int(p or 0) for p in out]
+
+    pts = asyncio.run(run())
+    steps = [b - a for a, b in itertools.pairwise(pts)]
+    assert steps == [CLOCK_RATE // 25] * 4, pts

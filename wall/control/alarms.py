@@ -220,7 +220,7 @@ class AlarmWatcher:
             self._handle(_text(entry_id), fields)
         claimed = self._claim_abandoned()
         for entry_id, fields in claimed:
-            self._handle(_text(entry_id), fields, late=True)
+            self._handle(_text(entry_id), fields)
         entries += claimed
         if entries:
             self._client.xack(self._stream, ALARM_GROUP, *[_text(e[0]) for e in entries])
@@ -243,7 +243,7 @@ class AlarmWatcher:
         )
         return cast(list[Any], reply or [])
 
-    def _handle(self, entry_id: str, fields: Mapping[Any, Any] | None, late: bool = False) -> None:
+    def _handle(self, entry_id: str, fields: Mapping[Any, Any] | None) -> None:
         if not fields:  # trimmed while pending
             return
         try:
@@ -253,8 +253,10 @@ class AlarmWatcher:
             return
         if not isinstance(event, CaseEvent):
             return
-        if late and self._clock() - event.time.timestamp() > self._spec.revert_s:
-            return  # it would have reverted by now: popping it up late helps nobody
+        if self._clock() - event.time.timestamp() > self._spec.revert_s:
+            # Reported longer ago than an alarm lasts (a back-fill, a replay, an entry
+            # a dead process left): it would have reverted by now; nobody is helped.
+            return
         reason = alarm_reason(event, self._spec)
         if reason is None or not self._first_time(event.case_id, entry_id):
             return
