@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import redis
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
@@ -17,6 +17,7 @@ from wall.auth.audit import AuditLog
 from wall.auth.gate import current_identity
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
+from wall.control.snapshots import SnapshotError, SnapshotStore
 from wall.tiles.base import TileContext
 
 log = logging.getLogger(__name__)
@@ -25,22 +26,8 @@ SNAPSHOTS_SHOWN = 10
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
-class Snapshot(Protocol):
-    id: str
-    at_ms: int
-    camera_id: str
-    operator: str
-    case_id: str | None
-
-
-class SnapshotTaker(Protocol):
-    def take(self, camera_id: str, by: str, case_id: str | None) -> Any: ...
-
-    def latest(self, count: int) -> list[Any]: ...
-
-
 def register_console_callbacks(
-    app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker | None = None
+    app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore | None = None
 ) -> None:
     actions = ConsoleActions(tile_ctx, snapshots)
     _register_refresh(app, tile_ctx, snapshots)
@@ -98,7 +85,7 @@ FORM_FIELDS = (
 class ConsoleActions:
     """What a console click does, as plain methods (the callback only dispatches)."""
 
-    def __init__(self, tile_ctx: TileContext, snapshots: SnapshotTaker | None) -> None:
+    def __init__(self, tile_ctx: TileContext, snapshots: SnapshotStore | None) -> None:
         self.ctx = tile_ctx
         self.control = tile_ctx.control
         self.snapshots = snapshots
@@ -189,7 +176,7 @@ class ConsoleActions:
         camera_id = shown[min(cell, len(shown) - 1)]
         try:
             snap = self.snapshots.take(camera_id, who, (case_id or "").strip() or None)
-        except (ValueError, OSError) as exc:  # SnapshotError is a ValueError/OSError
+        except (SnapshotError, ValueError) as exc:  # relay down, dead camera; bad case id
             return f"✗ {exc}"
         return self.t("console.done.snapshot", camera=camera_id, id=snap.id)
 
@@ -222,7 +209,7 @@ def _statuses(control: WallControl | None) -> dict[str, str]:
         return {}
 
 
-def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker | None) -> None:
+def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore | None) -> None:
     @app.callback(
         Output("console-mini", "children"),
         Output("console-mini-sig", "data"),
@@ -265,7 +252,7 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotTaker
 def _refresh_from(
     tile_ctx: TileContext,
     control: WallControl,
-    snapshots: SnapshotTaker | None,
+    snapshots: SnapshotStore | None,
     selected: dict[str, Any],
     signature: Any,
 ) -> tuple[Any, ...]:
@@ -308,7 +295,7 @@ def _selection_text(
     return tile_ctx.translate("console.selected", tile=tile_id, cell=cell + 1, camera=cameras[cell])
 
 
-def _snapshot_list(snapshots: SnapshotTaker | None) -> list[Component]:
+def _snapshot_list(snapshots: SnapshotStore | None) -> list[Component]:
     if snapshots is None:
         return []
     items = []

@@ -1,0 +1,82 @@
+"""What a console click does, against a real Redis: the callbacks only dispatch to
+``ConsoleActions``, so its answers are what the operator reads in the console."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask, g
+
+from layouts.console_callbacks import ConsoleActions
+from tests.helpers import shipped_config_copy
+from wall.auth.gate import Identity
+from wall.config import load_config
+from wall.control import WallControl
+from wall.control.snapshots import SnapshotStore
+from wall.i18n import Translator
+from wall.localhost import free_port
+from wall.tiles.base import TileContext
+
+FORM: dict[str, Any] = {
+    "selected": {"tile": "junctions", "cell": 1}, "search": "", "tour": None,
+    "tour_name": None, "dwell": 10, "preset": None, "preset_name": None, "case_id": None,
+    "version": 0,
+}  # fmt: skip
+
+
+@pytest.fixture
+def actions(tmp_path: Path, redis_client: redis.Redis) -> ConsoleActions:
+    os.environ["RELAY_PORT"] = str(free_port())  # nothing listens there: the relay is down
+    try:
+        config = load_config(shipped_config_copy(tmp_path / "wall_config.yaml"))
+    finally:
+        del os.environ["RELAY_PORT"]
+    control = WallControl(redis_client, config)
+    ctx = TileContext(config=config, translate=Translator("zh-CN"), control=control)
+    return ConsoleActions(ctx, SnapshotStore(redis_client, config, tmp_path / "snapshots"))
+
+
+def run(actions: ConsoleActions, trigger: Any, **form: Any) -> tuple[str, Any]:
+    with Flask(__name__).test_request_context():
+        g.identity = Identity("zhang", "operator")
+        return actions.run(trigger, {**FORM, **form})
+
+
+def test_a_pick_fills_the_selected_cell_and_selects_the_next(actions: ConsoleActions) -> None:
+    message, selected = run(actions, {"console": "pick", "id": "XY-020"})
+    assert "XY-020" in message
+    assert selected == {"tile": "junctions", "cell": 2}
+    assert actions.control is not None
+    assert actions.control.view("junctions").cameras == ("XY-001", "XY-020", "XY-003", "XY-004")
+    assert actions.control.view("junctions").by == "zhang"
+
+
+def test_a_multi_view_keeps_the_cameras_and_fills_from_the_search(
+    actions: ConsoleActions,
+) -> None:
+    run(actions, {"console": "layout", "n": 9}, search="湘阴大道")
+    assert actions.control is not None
+    cameras = actions.control.view("junctions").cameras
+    assert cameras[:4] == ("XY-001", "XY-002", "XY-003", "XY-004") and len(set(cameras)) == 9
+    run(actions, {"console": "layout", "n": 1})
+    assert actions.control.view("junctions").cameras == ("XY-001",)
+
+
+def test_refusals_are_said_in_words_not_raised(actions: ConsoleActions) -> None:
+    message, _ = run(actions, "console-tour-start", tour="no such tour")
+    assert message.startswith("✗") and "no such tour" in message
+    message, _ = run(actions, "console-tour-save", tour_name="快巡", dwell=1, search="XY-00")
+    assert message.startswith("✗") and "3" in message
+    message, _ = run(actions, "console-tour-save", tour_name="", search="XY-00")
+    assert message == "✗ 请输入巡逻名称"
+
+
+def test_a_snapshot_with_the_relay_down_says_so(actions: ConsoleActions) -> None:
+    message, _ = run(actions, "console-snapshot", case_id="CASE-1")
+    assert message.startswith("✗") and "relay" in message.lower()
+    message, _ = run(actions, "console-snapshot", case_id="../../etc")
+    assert message.startswith("✗")
