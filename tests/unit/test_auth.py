@@ -74,3 +74,51 @@ def test_an_unknown_role_lists_the_roles(tmp_path: Path) -> None:
     text = with_users(f"    - {{name: li, role: chief, password_hash: '{digest}'}}\n")
     with pytest.raises(ConfigError, match="'viewer', 'operator' or 'admin'"):
         parse_config(text, "wall_config.yaml", tmp_path, environ={})
+
+
+def test_users_can_come_from_a_file_named_in_the_config(tmp_path: Path) -> None:
+    digest = hash_password("a-long-pass-1")
+    (tmp_path / "users.yaml").write_text(
+        f"- {{name: li, role: admin, password_hash: '{digest}'}}\n"
+        f"- {{name: wang, role: viewer, password_hash: '{digest}'}}\n",
+        encoding="utf-8",
+    )
+    text = (
+        BASE
+        + "auth:\n  users_file: users.yaml\n  users:\n"
+        + f"    - {{name: zhao, role: operator, password_hash: '{digest}'}}\n"
+    )
+    config = parse_config(text, "wall_config.yaml", tmp_path, environ={})
+    assert [(u.name, u.role) for u in config.auth.users] == [
+        ("li", "admin"),
+        ("wang", "viewer"),
+        ("zhao", "operator"),
+    ]
+
+
+def test_a_bad_user_in_the_users_file_is_reported_at_its_own_line(tmp_path: Path) -> None:
+    digest = hash_password("a-long-pass-1")
+    (tmp_path / "users.yaml").write_text(
+        f"- {{name: li, role: admin, password_hash: '{digest}'}}\n"
+        "- {name: wang, role: viewer, password_hash: 'hunter2'}\n",
+        encoding="utf-8",
+    )
+    text = (
+        BASE
+        + "auth:\n  users_file: users.yaml\n  users:\n"
+        + f"    - {{name: zhao, role: boss, password_hash: '{digest}'}}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        parse_config(text, "wall_config.yaml", tmp_path, environ={})
+    lines = [str(issue) for issue in raised.value.issues]
+    assert lines[0].startswith(
+        "users.yaml:2: auth -> users -> 1 -> password_hash: not a password hash"
+    )
+    assert lines[1].startswith("wall_config.yaml:28: auth -> users -> 2 -> role:")
+    with pytest.raises(ConfigError) as missing:
+        parse_config(
+            BASE + "auth:\n  users_file: nobody.yaml\n", "wall_config.yaml", tmp_path, environ={}
+        )
+    assert str(missing.value.issues[0]).startswith(
+        "wall_config.yaml:26: auth -> users_file: cannot read users file 'nobody.yaml'"
+    )

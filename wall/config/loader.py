@@ -55,6 +55,7 @@ def parse_config(
     issues: list[ConfigIssue] = []
     data = _substitute(data, (), os.environ if environ is None else environ, source, issues)
     _merge_inventory(data, display, base_dir, source, issues)
+    _merge_users_file(data, display, base_dir, source, issues)
     _resolve_basemap(data, base_dir, source, issues)
     model = config_model(types if types is not None else tile_types())
     try:
@@ -129,6 +130,43 @@ def _merge_inventory(
     _shift_places(source, ("cameras", "items"), len(rows))
     source.places.update(row_source.places)
     cameras["items"] = [*rows, *inline]
+
+
+def _merge_users_file(
+    data: dict[str, Any], display: str, base_dir: Path, source: SourceMap, issues: list[ConfigIssue]
+) -> None:
+    """Put the users of ``auth.users_file`` (a YAML list) before the inline ones, each
+    keeping its own file and line for errors."""
+    auth = data.get("auth")
+    if not isinstance(auth, dict) or not isinstance(auth.get("users_file"), str):
+        return
+    name = auth["users_file"]
+    inline = auth.get("users", [])
+    if not isinstance(inline, list):
+        return  # the model reports the wrong type
+    file_display = str(Path(display).parent / name) if Path(display).parent != Path() else name
+    try:
+        text = (base_dir / name).read_text(encoding="utf-8")
+    except OSError as exc:
+        issues.append(
+            source.issue(("auth", "users_file"), f"cannot read users file {name!r}: {exc.strerror}")
+        )
+        return
+    try:
+        users, users_source = load_yaml(text, file_display)
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        return
+    if not isinstance(users, list):
+        issues.append(ConfigIssue(file_display, 1, (), "a users file is a YAML list of users"))
+        return
+    prefix: Loc = ("auth", "users")
+    _shift_places(source, prefix, len(users))
+    for loc, place in users_source.places.items():
+        if loc:
+            source.places[(*prefix, *loc)] = place
+    auth["users"] = [*users, *inline]
+    auth["users_file"] = str((base_dir / name).resolve())
 
 
 def _resolve_basemap(

@@ -230,6 +230,11 @@ class AuthSpec(StrictModel):
     """Who may sign in, and for how long."""
 
     users: list[UserSpec] = Field(default_factory=list, description="People who may sign in.")
+    users_file: str | None = Field(
+        default=None,
+        description="A YAML file (relative to this config) listing more users, in the same "
+        "form as users (name, role, password_hash); read before the users written here.",
+    )
     session_hours: float = Field(
         default=12, gt=0, le=24 * 31, description="A person's session lasts this long."
     )
