@@ -44,6 +44,14 @@ def admin_panel(ctx: TileContext) -> Component:
                 className="cw-console__row",
             ),
             html.Div(id="admin-new-token", className="cw-console__token"),
+            html.Div(
+                [
+                    html.Button(t("admin.reload"), id="admin-reload"),
+                    html.Span(id="admin-reload-result"),
+                ],
+                className="cw-console__row",
+                title=t("admin.reload_hint"),
+            ),
             html.Div(id="admin-tokens"),
             dcc.Store(id="admin-tokens-sig"),
         ],
@@ -54,6 +62,19 @@ def admin_panel(ctx: TileContext) -> Component:
 def register_admin_callbacks(
     app: Dash, tile_ctx: TileContext, devices: DeviceTokens | None
 ) -> None:
+    # The reload is POST /admin/reload (wall/admin_routes.py), which checks the role.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """async function (clicks) {
+            const answer = await fetch("/admin/reload", {method: "POST"});
+            const body = await answer.json().catch(() => ({}));
+            if (answer.status === 202) return "✓ " + body.path;
+            return "✗ " + (body.lines || [body.error || answer.status]).join(" · ");
+        }""",
+        Output("admin-reload-result", "children"),
+        Input("admin-reload", "n_clicks"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("admin-new-token", "children"),
         Output("admin-tokens", "children"),

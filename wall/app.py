@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from dash import Dash, Input, Output, dcc, html
 from dash.development.base_component import Component
@@ -16,6 +17,8 @@ from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
+from wall.admin_routes import install_admin_routes
+from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_identity, is_public
 from wall.auth.operator_guard import RoleGuard
@@ -30,6 +33,8 @@ from wall.snapshot_routes import install_snapshot_routes
 from wall.tiles.base import TileContext, TileType
 from wall.tiles.registry import tile_types
 
+ReloadSpec = tuple[Path, Callable[[], None]]  # the config file, and how to restart with it
+
 
 def create_app(
     config: WallConfigBase,
@@ -39,6 +44,7 @@ def create_app(
     secret: str | None = None,
     control: WallControl | None = None,
     snapshots: SnapshotStore | None = None,
+    reload: ReloadSpec | None = None,
 ) -> Dash:
     """The wall's Dash app behind its sign-in gate. ``hub`` feeds the live tiles (without
     one they say 未接入数据); ``devices`` checks the wall PCs' tokens; ``secret`` signs
@@ -76,6 +82,9 @@ def create_app(
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages)
     install_snapshot_routes(app.server, snapshots)
+    audit = AuditLog(control.client, control.keys) if control is not None else None
+    path, restart = reload if reload is not None else (None, None)
+    install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, hub)
     return app
 

@@ -9,6 +9,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 
@@ -29,6 +30,9 @@ from wall.live.hub import LiveHub
 from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
 from wall.tiles.registry import tile_types
+
+if TYPE_CHECKING:  # the app is imported when serving: Dash is slow to import
+    from wall.app import ReloadSpec
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,7 +157,8 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         redis_url = os.environ.get("REDIS_URL") or config.redis.url
         banner = f"citywall serving {path}"
-        _run(config, args.host, args.port, banner, redis_url, snapshots_dir(path))
+        _run(config, args.host, args.port, banner, redis_url, snapshots_dir(path),
+             reload=(path, restart_in_place))  # fmt: skip
     return 0
 
 
@@ -178,6 +183,7 @@ def _run(
     redis_url: str | None,
     snapshots_dir: Path,
     logins: str | None = None,
+    reload: ReloadSpec | None = None,
 ) -> None:
     from waitress import serve
 
@@ -190,7 +196,7 @@ def _run(
     control, watcher, snapshots = _operator_services(config, client, snapshots_dir)
     app = create_app(
         config, hub=hub, devices=devices, secret=session_secret(client, keys), control=control,
-        snapshots=snapshots,
+        snapshots=snapshots, reload=reload,
     )  # fmt: skip
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
@@ -232,6 +238,14 @@ def _operator_services(
 def snapshots_dir(config_path: Path) -> Path:
     """Where evidence snapshots are kept: $CITYWALL_SNAPSHOTS, else beside the config."""
     return Path(os.environ.get("CITYWALL_SNAPSHOTS") or config_path.parent / "snapshots")
+
+
+def restart_in_place() -> None:
+    """The admin's config reload: this process becomes a new ``citywall serve`` with the
+    same arguments and PID (sockets are not inherited; screens reconnect by themselves)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "wall.cli", *sys.argv[1:]])
 
 
 def _login_hint(config: WallConfig) -> str:

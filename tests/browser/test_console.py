@@ -308,3 +308,15 @@ def test_an_admin_makes_and_revokes_a_wall_pcs_token(stack: LiveStack, browser: 
     wall_pc.get(f"{stack.url}/wall/screen/2")
     assert "/login" in wall_pc.current_url
     assert console_errors(console) == []
+    # a config reload with a broken file is refused with its line; the wall carries on
+    good = stack.config.read_text("utf-8")
+    stack.config.write_text(good.replace("alarms: {tile: alarm", "alarms: {tile: emap"), "utf-8")
+    try:
+        click(console, "#admin-reload")
+        WebDriverWait(console, 10).until(
+            lambda d: "✗" in d.find_element(By.ID, "admin-reload-result").text
+        )
+        result = console.find_element(By.ID, "admin-reload-result").text
+        assert "wall_config.yaml:" in result and "'emap' is not a camera tile" in result
+    finally:
+        stack.config.write_text(good, "utf-8")

@@ -177,3 +177,43 @@ def test_start_wall_reports_a_process_that_dies(tmp_path: Path) -> None:
             tmp_path / "l",
             port,
         )
+
+
+def test_an_admin_reloads_the_config_in_place(
+    wall_server: Callable[..., RunningWall], tmp_path: Path
+) -> None:
+    from tests.helpers import write_config
+
+    config = write_config(
+        tmp_path / "wall_config.yaml", "  - {id: clock, type: clock, x: 0, y: 0}\n"
+    )
+    wall = wall_server(config)
+    pid = wall.process.pid
+    viewer, admin = http_session(wall.url, "viewer"), http_session(wall.url, "admin")
+    assert viewer.post(wall.url + "/admin/reload", timeout=10).status_code == 403
+    # a broken file: refused with its lines, and the wall carries on as it was
+    good = config.read_text("utf-8")
+    config.write_text(
+        good.replace("  title: 测试大屏\n", "  title: 测试大屏\n  colour: red\n"), "utf-8"
+    )
+    answer = admin.post(wall.url + "/admin/reload", timeout=10)
+    assert answer.status_code == 400
+    assert answer.json()["lines"] == [
+        f"{config}:4: wall -> colour: unknown key "
+        "(valid keys: columns, locale, rows, screen, timezone, title)"
+    ]
+    assert "<title>测试大屏</title>" in admin.get(wall.url + "/wall", timeout=10).text
+    # a good one: 202, then the same process serves the new config
+    config.write_text(good.replace("title: 测试大屏", "title: 新的大厅"), "utf-8")
+    answer = admin.post(wall.url + "/admin/reload", timeout=10)
+    assert answer.status_code == 202 and answer.json()["status"] == "reloading"
+    deadline = time.monotonic() + 60
+    title = ""
+    while time.monotonic() < deadline and "新的大厅" not in title:
+        time.sleep(0.5)
+        try:
+            title = http_session(wall.url, "admin").get(wall.url + "/wall", timeout=5).text
+        except (requests.ConnectionError, AssertionError):
+            continue
+    assert "<title>新的大厅</title>" in title
+    assert wall.process.pid == pid and wall.process.poll() is None
