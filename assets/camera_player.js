@@ -251,6 +251,22 @@
       if (player) player.retarget(cameraId);
       else cell.dataset.cameraId = cameraId;
     },
+    // Ask the relay to start pulling a camera a viewer is about to need (a tour's next
+    // one), so its switch finds a keyframe waiting. Best effort: failures are quiet.
+    async warm(relay, cameraId, stream) {
+      try {
+        const id = encodeURIComponent(cameraId);
+        const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
+        if (!grant.ok) return;
+        const token = (await grant.json()).token;
+        await fetch(`${relay.replace(/\/$/, "")}/whep/${id}/warm?stream=${stream}`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${token}` },
+        });
+      } catch (err) {
+        console.info("citywall camera", cameraId, "warm-up failed:", String(err));
+      }
+    },
   };
   scan();
 })();

@@ -136,12 +136,31 @@
     tileEl.dataset.tour = name;
   }
 
+  const WARM_AHEAD_MS = 2500; // before a tour's next step, its cameras start at the relay
+
+  function warmNextStep(tileEl, box, view, now) {
+    const tour = view.tour;
+    if (!tour || !window.citywallCamera) return;
+    const dwell = Math.max(1, tour.dwell_s * 1000);
+    const elapsed = now - tour.started_ms;
+    const next = Math.floor(elapsed / dwell) + 1;
+    if (next * dwell - elapsed > WARM_AHEAD_MS || tileEl.__cwWarmed === next) return;
+    tileEl.__cwWarmed = next;
+    const upcoming = tourCameras(tour, view.cells.length, tour.started_ms + next * dwell);
+    const showing = (box.dataset.showing || "").split("|")[0].split(",");
+    upcoming.cameras
+      .filter((cameraId) => !showing.includes(cameraId))
+      .forEach((cameraId) => window.citywallCamera.warm(box.dataset.relay, cameraId, view.stream));
+  }
+
   function refresh(tileEl) {
     const view = tileEl.__cwCameraView;
     const box = tileEl.querySelector(".cw-camera");
     if (!view || !box || !view.cells) return;
-    const want = wanted(view, box, serverNow());
+    const now = serverNow();
+    const want = wanted(view, box, now);
     swapCells(box, want, view.names || {});
+    if (!want.alarm) warmNextStep(tileEl, box, view, now);
     banner(tileEl, box, want.alarm);
     tourBadge(tileEl, box, want.alarm && want.alarm.camera_id ? null : want.tour,
       view.tour ? view.tour.name : "");

@@ -64,6 +64,16 @@ class _Upstream:
         )  # fmt: skip
 
 
+class _Nobody:
+    """The viewer of a warm-up: takes packets and drops them."""
+
+    def deliver(self, packet: EncodedPacket, burst: bool) -> None:
+        return None
+
+
+_NOBODY = _Nobody()
+
+
 class CameraHub:
     def __init__(
         self,
@@ -117,6 +127,12 @@ class CameraHub:
         upstream.viewers.add(viewer)
         if upstream.task is None:
             upstream.task = asyncio.get_running_loop().create_task(self._pull(upstream))
+
+    def warm(self, camera_id: str, stream: StreamName) -> None:
+        """Pull the stream for ``grace_s`` with nobody watching yet, so the viewer who comes
+        next (a tour's next camera) gets a GOP cache at once, not the camera's start."""
+        self.subscribe(camera_id, stream, _NOBODY)
+        self.unsubscribe(camera_id, stream, _NOBODY)
 
     def unsubscribe(self, camera_id: str, stream: StreamName, viewer: Viewer) -> None:
         upstream = self._upstreams.get((camera_id, stream))

@@ -208,6 +208,21 @@ async def switch_session(request: web.Request) -> web.Response:
     return web.Response(status=200, text="switched\n", headers={"Location": location})
 
 
+async def warm_camera(request: web.Request) -> web.Response:
+    """``POST /whep/{camera}/warm?stream=main|sub`` (a viewer token for the camera): start
+    pulling it now, for a viewer about to come (the next camera of a tour): 202."""
+    sessions = request.app[SESSIONS]
+    _bearer(request, sessions.options.check_token)
+    camera_id = request.match_info["camera_id"]
+    stream = request.query.get("stream", "main")
+    if stream not in STREAM_NAMES:
+        raise web.HTTPBadRequest(text=f"stream must be one of {', '.join(STREAM_NAMES)}\n")
+    if stream not in sessions.hub.streams_of(camera_id):
+        raise web.HTTPNotFound(text=f"no {stream} stream of camera {camera_id!r}\n")
+    sessions.hub.warm(camera_id, stream)
+    return web.Response(status=202, text="warming\n")
+
+
 async def patch_session(request: web.Request) -> web.Response:
     """No trickle ICE and no ICE restart: the answer carries every candidate."""
     raise web.HTTPMethodNotAllowed("PATCH", ["DELETE", "OPTIONS"])
@@ -264,6 +279,8 @@ def create_whep_app(hub: CameraHub, options: WhepOptions) -> web.Application:
     app.router.add_delete("/whep/{camera_id}/sessions/{session_id}", delete_session)
     app.router.add_patch("/whep/{camera_id}/sessions/{session_id}", patch_session)
     app.router.add_post("/whep/{camera_id}/sessions/{session_id}/switch", switch_session)
+    app.router.add_post("/whep/{camera_id}/warm", warm_camera)
+    app.router.add_route("OPTIONS", "/whep/{camera_id}/warm", preflight)
     app.router.add_route("OPTIONS", "/whep/{camera_id}/sessions/{session_id}/switch", preflight)
     app.router.add_route("OPTIONS", "/whep/{camera_id}/sessions/{session_id}", preflight)
     app.router.add_get("/healthz", healthz)

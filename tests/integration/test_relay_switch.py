@@ -251,3 +251,21 @@ def test_delete_on_the_new_location_ends_the_session_and_releases_the_new_camera
             await viewer.close()
 
     run(scenario)
+
+
+def test_a_warmed_camera_is_pulled_before_anyone_watches_and_released_after_grace() -> None:
+    """What a tour asks before its next step: the camera starts at the relay, so the
+    switch finds a keyframe waiting; nobody coming, it stops after the grace."""
+
+    async def scenario() -> None:
+        async with relay() as r:
+            assert (await r.call("POST", "/whep/cam-b/warm?stream=main", None))[0] == 401
+            assert (await r.call("POST", "/whep/cam-b/warm?stream=main", "cam-a"))[0] == 401
+            assert (await r.call("POST", "/whep/nope/warm?stream=main", "nope"))[0] == 404
+            assert (await r.call("POST", "/whep/cam-b/warm?stream=sub", "cam-b"))[0] == 404
+            assert not r.running("cam-b")
+            assert (await r.call("POST", "/whep/cam-b/warm?stream=main", "cam-b"))[0] == 202
+            assert r.running("cam-b") and r.viewers("cam-b") == 0
+            assert await r.idle("cam-b"), "a warm-up nobody used must end with the grace"
+
+    run(scenario)
