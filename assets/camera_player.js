@@ -99,20 +99,25 @@
 
     /* Another camera in this cell. A playing session is switched at the relay: same
      * connection, no new offer, ICE or DTLS; the old picture stays until the new one
-     * arrives. Anything else (not connected yet, refused) starts over. */
-    async retarget(cameraId) {
-      const previous = this.cell.dataset.cameraId;
+     * arrives. Anything else (not connected yet, refused) starts over. Switches run
+     * one after the other: each needs the session's address the previous one gave. */
+    retarget(cameraId) {
       this.cell.dataset.cameraId = cameraId;
-      const switchable = this.session && this.pc && this.pc.connectionState === "connected";
-      if (!switchable || previous === cameraId) {
-        if (previous !== cameraId) this.restart();
-        return;
-      }
-      const session = this.session;
       // Until the relay has switched, frames are the old camera's: none counted.
       this.frameBase = Number.MAX_SAFE_INTEGER;
       this.frames = 0;
       this.cell.dataset.frames = "0";
+      this.switching = (this.switching || Promise.resolve()).then(() => this.switchTo(cameraId));
+    }
+
+    async switchTo(cameraId) {
+      if (this.cell.dataset.cameraId !== cameraId) return; // a newer camera is queued
+      const switchable = this.session && this.pc && this.pc.connectionState === "connected";
+      if (!switchable) {
+        this.restart();
+        return;
+      }
+      const session = this.session;
       try {
         const token = await this.grant(cameraId);
         const url = new URL(session);
@@ -123,10 +128,11 @@
           headers: { Authorization: `Bearer ${token}` },
         });
         if (response.status !== 200) throw new Error(`switch ${response.status}`);
-        if (this.cell.dataset.cameraId !== cameraId || this.session !== session) return;
+        if (this.session !== session) return; // restarted meanwhile: a new session
         const location = response.headers.get("Location");
         this.session = location ? new URL(location, session).href : session;
         this.token = token;
+        if (this.cell.dataset.cameraId !== cameraId) return; // the next switch follows
         // Frames counted from here are the new camera's.
         this.frameBase = this.presented;
         this.frames = 0;

@@ -60,6 +60,7 @@ def register_console_callbacks(
         State("console-preset", "value"),
         State("console-preset-name", "value"),
         State("console-case", "value"),
+        State("console-alarm-case", "data"),
         State("console-version", "data"),
         prevent_initial_call=True,
     )
@@ -78,7 +79,7 @@ ActionNames = (
 )  # fmt: skip
 FORM_FIELDS = (
     "selected", "search", "tour", "tour_name", "dwell", "preset", "preset_name", "case_id",
-    "version",
+    "alarm_case", "version",
 )  # fmt: skip
 
 
@@ -120,7 +121,7 @@ class ConsoleActions:
             "console-tour-stop": lambda: control.stop_tour(tile_id, who),
             "console-preset-recall": lambda: control.recall_preset(form["preset"] or "", who),
             "console-preset-save": lambda: control.save_preset(form["preset_name"] or "", who),
-            "console-alarm-ack": lambda: control.acknowledge_alarm(who),
+            "console-alarm-ack": lambda: control.acknowledge_alarm(who, form["alarm_case"]),
         }
         if trigger in simple:
             simple[trigger]()
@@ -172,13 +173,21 @@ class ConsoleActions:
     ) -> str:
         if self.snapshots is None:
             return self.t("console.no_snapshots")
-        shown = control.view(tile_id).showing(control.now_ms())
+        shown = shown_now(control, tile_id)
         camera_id = shown[min(cell, len(shown) - 1)]
         try:
             snap = self.snapshots.take(camera_id, who, (case_id or "").strip() or None)
         except (SnapshotError, ValueError) as exc:  # relay down, dead camera; bad case id
             return f"✗ {exc}"
         return self.t("console.done.snapshot", camera=camera_id, id=snap.id)
+
+
+def shown_now(control: WallControl, tile_id: str) -> tuple[str, ...]:
+    """What the tile shows on the wall now: the alarm's camera while it holds the tile."""
+    alarm = control.alarm()
+    if alarm is not None and alarm.tile_id == tile_id and alarm.camera_id:
+        return (alarm.camera_id,)
+    return control.view(tile_id).showing(control.now_ms())
 
 
 def clicked_feature() -> dict[str, Any] | None:
@@ -216,6 +225,7 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore
         Output("console-selection", "children"),
         Output("console-alarm", "children"),
         Output("console-alarm-ack", "hidden"),
+        Output("console-alarm-case", "data"),
         Output("console-audit", "children"),
         Output("console-snapshots", "children"),
         Output("console-tour", "options"),
@@ -235,12 +245,12 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore
         control = tile_ctx.control
         if control is None:
             message = tile_ctx.translate("console.no_redis")
-            return (message, "", "", [], True, "", "", [], [], no_update)
+            return (message, "", "", [], True, None, "", "", [], [], no_update)
         try:
             fresh = _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
         except REDIS_ERRORS:
             down = tile_ctx.translate("console.redis_down")
-            return (no_update, no_update, down, *([no_update] * 7))
+            return (no_update, no_update, down, *([no_update] * 8))
         # Lists and map markers are redrawn only when they changed: a redraw loses a
         # click under way (a new hideout re-creates every marker of the map).
         unchanged = [
@@ -259,6 +269,8 @@ def _refresh_from(
     now = control.now_ms()
     views, alarm = control.views(), control.alarm()
     shown = {tile_id: view.showing(now) for tile_id, view in views.items()}
+    if alarm is not None and alarm.camera_id and alarm.tile_id in shown:
+        shown[alarm.tile_id] = (alarm.camera_id,)  # what the wall shows while it holds
     state = [shown, selected, alarm.case_id if alarm else None,
              {t: v.tour.name if v.tour else None for t, v in views.items()}]  # fmt: skip
     new_signature = json.dumps(state, sort_keys=True, ensure_ascii=False)
@@ -276,6 +288,7 @@ def _refresh_from(
         _selection_text(tile_ctx, selected, shown),
         alarm_banner(tile_ctx, alarm),
         alarm is None,
+        alarm.case_id if alarm else None,
         audit,
         _snapshot_list(snapshots),
         tours,

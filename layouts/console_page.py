@@ -37,6 +37,7 @@ def console_page(ctx: TileContext, admin: bool = False) -> Component:
             dcc.Store(id="console-selected", data=selected),
             dcc.Store(id="console-version", data=0),
             dcc.Store(id="console-mini-sig"),
+            dcc.Store(id="console-alarm-case"),  # the alarm the operator sees (to acknowledge)
             html.Header(
                 [
                     html.H1(f"{ctx.config.wall.title} · {t('console.title')}"),

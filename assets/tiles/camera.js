@@ -19,7 +19,7 @@
 
   function tourCameras(tour, cells, now) {
     const count = tour.cameras.length;
-    const step = Math.max(0, Math.floor((now - tour.started_ms) / Math.max(1, tour.dwell_s * 1000)));
+    const step = Math.max(0, Math.floor((now - tour.started_ms) / Math.max(1, Math.round(tour.dwell_s * 1000))));
     const pages = Math.max(1, Math.ceil(count / cells));
     const first = (step % pages) * cells;
     const shown = [];
@@ -141,7 +141,7 @@
   function warmNextStep(tileEl, box, view, now) {
     const tour = view.tour;
     if (!tour || !window.citywallCamera) return;
-    const dwell = Math.max(1, tour.dwell_s * 1000);
+    const dwell = Math.max(1, Math.round(tour.dwell_s * 1000));
     const elapsed = now - tour.started_ms;
     const next = Math.floor(elapsed / dwell) + 1;
     if (next * dwell - elapsed > WARM_AHEAD_MS || tileEl.__cwWarmed === next) return;

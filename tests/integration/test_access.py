@@ -147,6 +147,7 @@ def refresh_body() -> dict[str, Any]:
         "console-selection.children",
         "console-alarm.children",
         "console-alarm-ack.hidden",
+        "console-alarm-case.data",
         "console-audit.children",
         "console-snapshots.children",
         "console-tour.options",

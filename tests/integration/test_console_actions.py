@@ -80,3 +80,45 @@ def test_a_snapshot_with_the_relay_down_says_so(actions: ConsoleActions) -> None
     assert message.startswith("✗") and "relay" in message.lower()
     message, _ = run(actions, "console-snapshot", case_id="../../etc")
     assert message.startswith("✗")
+
+
+def test_during_an_alarm_the_console_works_on_the_camera_the_wall_shows(
+    actions: ConsoleActions,
+) -> None:
+    from layouts.console_callbacks import shown_now
+    from wall.control import Alarm
+
+    control = actions.control
+    assert control is not None
+    now = control.now_ms()
+    alarm = Alarm("URG-9", "urgent", "main-junction", 28.68, 112.87, now, now + 60_000,
+                  camera_id="XY-030", distance_m=40.0)  # fmt: skip
+    control.raise_alarm(alarm)
+    assert shown_now(control, "main-junction") == ("XY-030",)  # snapshots take this one
+    assert shown_now(control, "junctions") == ("XY-001", "XY-002", "XY-003", "XY-004")
+    # the operator acknowledges what they saw; a newer alarm in between is not dismissed
+    newer = Alarm("URG-10", "video", "main-junction", 28.68, 112.87, now, now + 60_000)
+    control.raise_alarm(newer)
+    message, _ = run(actions, "console-alarm-ack", alarm_case="URG-9")
+    assert message.startswith("✗") and "URG-10" in message
+    assert control.alarm() is not None
+    message, _ = run(actions, "console-alarm-ack", alarm_case="URG-10")
+    assert not message.startswith("✗") and control.alarm() is None
+
+
+def test_a_snapshot_that_cannot_be_stored_says_so(
+    tmp_path: Path, redis_client: redis.Redis, actions: ConsoleActions
+) -> None:
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 180), (40, 90, 160)).save(picture, "JPEG")
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the snapshots should go", "utf-8")
+    config = actions.ctx.config
+    store = SnapshotStore(redis_client, config, blocked, fetch=lambda _camera: picture.getvalue())
+    message, _ = run(ConsoleActions(actions.ctx, store), "console-snapshot")
+    assert message.startswith("✗ cannot store the snapshot")
+    assert store.latest(5) == []  # nothing half-registered

@@ -340,3 +340,12 @@ def test_the_guard_lets_a_viewer_run_the_walls_callbacks_and_pages(guarded: Flas
     assert status(guarded, "GET", "/console", "viewer") == 403
     assert status(guarded, "GET", "/console/tours", "viewer") == 403
     assert status(guarded, "GET", "/console", "operator") == 200
+
+
+def test_a_fractional_dwell_turns_on_the_same_millisecond_as_the_browser() -> None:
+    """assets/tiles/camera.js rounds dwell_s * 1000 (8.19 s is 8189.999… ms in floats):
+    the server must turn at the same millisecond, or the miniature drifts off the wall."""
+    tour = TourRun("t", ("A", "B", "C"), 8.19, 0)
+    for step in (1, 10, 1000, 3517):  # 3517 steps of 8.19 s: eight hours
+        assert tour.step(step * 8190 - 1) == step - 1
+        assert tour.step(step * 8190) == step

@@ -126,7 +126,10 @@ class SnapshotStore:
         except OSError as exc:  # Pillow: not a JPEG it can read
             message = f"camera {camera_id}: the relay sent no usable picture: {exc}"
             raise SnapshotError(message) from None
-        self._write(self._directory / relative, stored)
+        try:
+            self._write(self._directory / relative, stored)
+        except OSError as exc:  # disk full, read-only, no permission: say so, lose nothing else
+            raise SnapshotError(f"cannot store the snapshot: {exc}", status=500) from exc
         snapshot = Snapshot(
             id=snapshot_id,
             at_ms=at_ms,

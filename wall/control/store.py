@@ -209,15 +209,25 @@ class WallControl:
         pipe.execute()
         self._record(by, "alarm.raise", _alarm_json(before), _alarm_json(alarm))
 
-    def acknowledge_alarm(self, by: str) -> Alarm | None:
-        """Clear the alarm; the alarm tile returns to what it showed before."""
-        before = self.alarm()
-        if before is None:
-            return None
-        pipe = self._client.pipeline(transaction=True)
-        pipe.delete(self._alarm_key)
-        self._announce(pipe)
-        pipe.execute()
+    def acknowledge_alarm(self, by: str, case_id: str | None = None) -> Alarm | None:
+        """Clear the alarm; the alarm tile returns to what it showed before. With
+        ``case_id`` (what the operator saw), only that alarm: a newer one that replaced
+        it meanwhile stays, and the operator is told."""
+        with self._client.pipeline(transaction=True) as pipe:
+            pipe.watch(self._alarm_key)  # type: ignore[no-untyped-call]  # a newer alarm aborts
+            raw = pipe.get(self._alarm_key)
+            before = Alarm.loads(raw) if raw is not None else None
+            if before is None or not before.active(self.now_ms()):
+                return None
+            if case_id is not None and before.case_id != case_id:
+                raise ControlError(f"a newer alarm ({before.case_id}) replaced {case_id}")
+            pipe.multi()
+            pipe.delete(self._alarm_key)
+            self._announce(pipe)
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                raise ControlError("a newer alarm has just arrived; look again") from None
         self._record(by, "alarm.acknowledge", _alarm_json(before), None)
         return before
 

@@ -23,7 +23,8 @@ class TourRun:
     started_ms: int
 
     def step(self, now_ms: int) -> int:
-        return max(0, (now_ms - self.started_ms) // max(1, int(self.dwell_s * 1000)))
+        # round(), as assets/tiles/camera.js's Math.round: screens and server agree
+        return max(0, (now_ms - self.started_ms) // max(1, round(self.dwell_s * 1000)))
 
     def cameras_at(self, now_ms: int, cells: int) -> tuple[str, ...]:
         """The cells' cameras at ``now_ms``: a tour of a 4-cell tile turns 4 at a time."""

@@ -60,7 +60,7 @@ class CameraTile(TileConfig):
 def layout(tile: CameraTile, ctx: TileContext) -> html.Div:
     names = {camera.id: camera.name for camera in ctx.config.cameras.items}
     cameras, alarm = _showing_now(tile, ctx)
-    stream = "main" if alarm else tile.stream_name(len(cameras))
+    stream = tile.stream_name(1) if alarm else tile.stream_name(len(cameras))
     cells = [
         _cell(camera_id, names.get(camera_id, camera_id), stream, ctx) for camera_id in cameras
     ]
