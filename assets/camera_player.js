@@ -13,6 +13,15 @@
   const WATCH_MS = 500;
   const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
 
+  // A token for this camera, for this signed-in person, valid a minute: from the
+  // wall's server (same origin, session cookie), never a shared secret in the page.
+  async function grantToken(cameraId) {
+    const id = encodeURIComponent(cameraId);
+    const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
+    if (!grant.ok) throw new Error(`token ${grant.status}`);
+    return (await grant.json()).token;
+  }
+
   class Player {
     constructor(cell) {
       this.cell = cell;
@@ -68,7 +77,7 @@
       // The token and the offer at the same time: neither waits for the other.
       // No waiting for ICE gathering: the relay learns our address from our checks.
       const [token] = await Promise.all([
-        this.grant(this.cell.dataset.cameraId),
+        grantToken(this.cell.dataset.cameraId),
         pc.createOffer().then((offer) => pc.setLocalDescription(offer)),
       ]);
       this.token = token;
@@ -86,15 +95,6 @@
       const answer = await response.text();
       if (pc !== this.pc) return; // stopped meanwhile
       await pc.setRemoteDescription({ type: "answer", sdp: answer });
-    }
-
-    // A token for this camera, for this signed-in person, valid a minute: from the
-    // wall's server (same origin, session cookie), never a shared secret in the page.
-    async grant(cameraId) {
-      const id = encodeURIComponent(cameraId);
-      const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
-      if (!grant.ok) throw new Error(`token ${grant.status}`);
-      return (await grant.json()).token;
     }
 
     /* Another camera in this cell. A playing session is switched at the relay: same
@@ -119,7 +119,7 @@
       }
       const session = this.session;
       try {
-        const token = await this.grant(cameraId);
+        const token = await grantToken(cameraId);
         const url = new URL(session);
         url.pathname += "/switch";
         url.search = `?camera=${encodeURIComponent(cameraId)}&stream=${this.cell.dataset.stream}`;
@@ -261,10 +261,8 @@
     // one), so its switch finds a keyframe waiting. Best effort: failures are quiet.
     async warm(relay, cameraId, stream) {
       try {
+        const token = await grantToken(cameraId);
         const id = encodeURIComponent(cameraId);
-        const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
-        if (!grant.ok) return;
-        const token = (await grant.json()).token;
         await fetch(`${relay.replace(/\/$/, "")}/whep/${id}/warm?stream=${stream}`, {
           method: "POST",
           headers: { Authorization: `Bearer ${token}` },

@@ -63,29 +63,22 @@ return {
 };
 """
 
-# The "video alone" baseline: the current cell out, a new one in, as camera.js builds
-# it. camera.js leaves it be (its wall state did not change) until the next push.
+# The "video alone" baseline: the current cell out, a copy of it for another camera in
+# (the markup stays the product's own). camera.js leaves it be (its wall state did not
+# change) until the next push.
 INJECT: Final = """
 const id = arguments[0];
 const box = document.querySelector("#tile-main .cw-camera");
-const cell = document.createElement("div");
-cell.className = "cw-camera__cell";
+const old = box.querySelector(":scope > .cw-camera__cell");
+const cell = old.cloneNode(true);
 cell.dataset.cameraId = id;
 cell.dataset.stream = "main";
 cell.dataset.state = "connecting";
-const video = document.createElement("video");
-video.className = "cw-camera__video";
-video.muted = true;
-video.autoplay = true;
-const label = document.createElement("div");
-label.className = "cw-camera__name";
-label.textContent = id;
-const state = document.createElement("div");
-state.className = "cw-camera__state";
-state.textContent = box.dataset.labelConnecting || "";
-cell.append(video, label, state);
+delete cell.dataset.frames;
+cell.querySelector(".cw-camera__name").textContent = id;
+cell.querySelector(".cw-camera__state").textContent = box.dataset.labelConnecting || "";
 const t0 = Date.now();
-box.querySelectorAll(":scope > .cw-camera__cell").forEach((old) => old.remove());
+box.querySelectorAll(":scope > .cw-camera__cell").forEach((c) => c.remove());
 box.appendChild(cell);
 return t0;
 """

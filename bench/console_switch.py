@@ -22,19 +22,16 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 
 import requests
@@ -45,6 +42,7 @@ from selenium.webdriver.common.keys import Keys
 
 from bench import _console_switch_js as js
 from bench.ingest import percentile, table
+from bench.report import markdown_table, run_reporting
 from data_feeds.redis_server import EmbeddedRedis
 from tests.chromium import CHROMIUM_FLAGS
 from tests.helpers import ROOT, citywall_command, write_config
@@ -418,11 +416,6 @@ def report(samples: Sequence[Sample], notes: list[str], machine: str, md: bool, 
     ])  # fmt: skip
 
 
-def markdown_table(rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows[1:]])
-
-
 # -- the run ---------------------------------------------------------------------------
 
 
@@ -447,10 +440,6 @@ def run(args: argparse.Namespace) -> None:
     print(f"(ran {time.monotonic() - began:.0f} s)")
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.console_switch", description=__doc__)
     parser.add_argument("--rounds", type=int, help="console switches (30; --quick 8)")
@@ -462,15 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.rounds = max(1, args.rounds or (8 if args.quick else 30))
     args.screens = max(0, args.screens)
-    signal.signal(signal.SIGTERM, _interrupt)  # stop the children on a kill too
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("interrupted: every process this run started was stopped", file=sys.stderr)
-    except Exception:  # a benchmark reports; it does not fail the caller
-        traceback.print_exc()
-        print("benchmark did not complete (see the error above)", file=sys.stderr)
-    return 0
+    return run_reporting(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -40,20 +40,17 @@ import os
 import platform
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any, Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -61,6 +58,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from bench.ingest import percentile, table
+from bench.report import markdown_table, run_reporting
 from data_feeds.events import CaseEvent, Event, HotlineEvent
 from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
@@ -847,12 +845,6 @@ def ratio_rows(results: Sequence[Result]) -> list[list[str]]:
     return rows
 
 
-def markdown_table(rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + " --- |" * len(rows[0])]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    return "\n".join(lines)
-
-
 def notes(results: Sequence[Result], interval_ms: int) -> list[str]:
     lines = []
     for r in results:
@@ -1022,10 +1014,6 @@ def run(args: argparse.Namespace) -> None:
     print(f"(ran {time.monotonic() - began:.0f} s)")
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.push_latency", description=__doc__)
     parser.add_argument("--screens", default="1,10,50", help="screen counts (1,10,50)")
@@ -1046,15 +1034,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     args.events = max(1, args.events or (15 if args.quick else 40))
-    signal.signal(signal.SIGTERM, _interrupt)  # stop the children on a kill too
-    try:
-        run(args)
-    except KeyboardInterrupt:
-        print("interrupted: every process this run started was stopped", file=sys.stderr)
-    except Exception:  # a benchmark reports; it does not fail the caller
-        traceback.print_exc()
-        print("benchmark did not complete (see the error above)", file=sys.stderr)
-    return 0
+    return run_reporting(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -9,18 +9,15 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import redis
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 from flask import request
 
-from wall.auth.audit import AuditLog
+from data_feeds.backoff import OUTAGE_ERRORS
 from wall.auth.devices import Device, DeviceTokens
-from wall.auth.gate import current_identity
+from wall.auth.gate import current_name
 from wall.html_attrs import attrs
 from wall.tiles.base import TileContext
-
-REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 def admin_panel(ctx: TileContext) -> Component:
@@ -94,7 +91,7 @@ def register_admin_callbacks(
         try:
             shown = _act(tile_ctx, devices, ctx.triggered_id, screen, name)
             listed = devices.list()
-        except REDIS_ERRORS:
+        except OUTAGE_ERRORS:
             return tile_ctx.translate("console.redis_down"), no_update, no_update
         # Redrawn only when a device changed: a redraw would lose a click under way.
         fresh = json.dumps([device.__dict__ for device in listed], sort_keys=True)
@@ -104,24 +101,18 @@ def register_admin_callbacks(
 
 
 def _act(tile_ctx: TileContext, devices: DeviceTokens, trigger: Any, screen: Any, name: Any) -> Any:
-    identity = current_identity()
-    who = identity.name if identity is not None else "?"
-    audit = AuditLog(devices.client, devices.keys)
     clicked = bool(ctx.triggered and ctx.triggered[0].get("value"))
     if trigger == "admin-create" and clicked:
         count = tile_ctx.config.wall.screen_count
         if not isinstance(screen, int | float) or not 1 <= int(screen) <= count:
             return f"✗ {tile_ctx.translate('admin.screen')} 1–{count}"
-        device, token = devices.create(int(screen), (name or "").strip())
-        audit.record(who, "token.create", None, dict(device.__dict__))
+        _device, token = devices.create_audited(current_name(), int(screen), (name or "").strip())
         url = f"{request.host_url.rstrip('/')}/login/device?token={token}"
         return [html.Div(tile_ctx.translate("admin.once")), html.Code(url)]
     if isinstance(trigger, dict) and trigger.get("admin") == "revoke" and clicked:
-        before = next((d for d in devices.list() if d.id == trigger["id"]), None)
-        if before is not None and devices.revoke(before.id):
-            after = next(d for d in devices.list() if d.id == before.id)
-            audit.record(who, "token.revoke", dict(before.__dict__), dict(after.__dict__))
-            return tile_ctx.translate("admin.revoked", id=before.id)
+        revoked = devices.revoke_audited(current_name(), str(trigger["id"]))
+        if revoked is not None:
+            return tile_ctx.translate("admin.revoked", id=revoked.id)
     return no_update
 
 

@@ -8,13 +8,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import redis
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
+from data_feeds.backoff import OUTAGE_ERRORS
 from layouts._console_views import alarm_banner, audit_table, camera_results, miniature
-from wall.auth.audit import AuditLog
-from wall.auth.gate import current_identity
+from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
 from wall.control.snapshots import SnapshotError, SnapshotStore
@@ -23,7 +22,6 @@ from wall.tiles.base import TileContext
 log = logging.getLogger(__name__)
 AUDIT_SHOWN = 15
 SNAPSHOTS_SHOWN = 10
-REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError)
 
 
 def register_console_callbacks(
@@ -95,12 +93,12 @@ class ConsoleActions:
     def run(self, trigger: Any, form: dict[str, Any]) -> tuple[str, Any]:
         if self.control is None:
             return self.t("console.no_redis"), no_update
-        who = _who()
+        who = current_name()
         try:
             return self._dispatch(self.control, trigger, form, who)
         except ControlError as exc:
             return f"✗ {exc}", no_update
-        except REDIS_ERRORS as exc:
+        except OUTAGE_ERRORS as exc:
             log.warning("console action failed: %s", exc)
             return self.t("console.redis_down"), no_update
 
@@ -196,11 +194,6 @@ def clicked_feature() -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _who() -> str:
-    identity = current_identity()
-    return identity.name if identity is not None else "?"
-
-
 def _register_search(app: Dash, tile_ctx: TileContext) -> None:
     @app.callback(Output("console-results", "children"), Input("console-search", "value"))
     def _search(query: str | None) -> list[Component]:
@@ -214,7 +207,7 @@ def _statuses(control: WallControl | None) -> dict[str, str]:
         return {}
     try:
         return control.camera_statuses()
-    except REDIS_ERRORS:
+    except OUTAGE_ERRORS:
         return {}
 
 
@@ -248,7 +241,7 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore
             return (message, "", "", [], True, None, "", "", [], [], no_update)
         try:
             fresh = _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
-        except REDIS_ERRORS:
+        except OUTAGE_ERRORS:
             down = tile_ctx.translate("console.redis_down")
             return (no_update, no_update, down, *([no_update] * 8))
         # Lists and map markers are redrawn only when they changed: a redraw loses a
@@ -281,7 +274,7 @@ def _refresh_from(
     )
     tours = [{"label": f"{n} ({len(t.cameras)})", "value": n} for n, t in control.tours().items()]
     presets = [{"label": name, "value": name} for name in control.presets()]
-    audit = audit_table(tile_ctx, AuditLog(control.client, control.keys).latest(AUDIT_SHOWN))
+    audit = audit_table(tile_ctx, control.audit.latest(AUDIT_SHOWN))
     return (
         mini,
         new_signature,

@@ -9,7 +9,6 @@ callbacks are in layouts/console_callbacks.py; the state itself in wall/control.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import dash_leaflet as dl
@@ -17,7 +16,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from layouts.admin_panel import admin_panel
-from wall.config.basemap import BasemapError, basemap_layer, read_basemap
+from wall.config.basemap import basemap_layer
+from wall.tiles._map_layout import camera_features, usable_basemap
 from wall.tiles.base import TileContext
 from wall.tiles.camera import GRID_SIZES
 
@@ -86,107 +86,83 @@ def _layout_buttons(ctx: TileContext) -> Component:
         html.Button(f"{n}", id={"console": "layout", "n": n}, className="cw-console__layout")
         for n in GRID_SIZES
     ]
-    return html.Div(
-        [html.Span(ctx.translate("console.layout")), *buttons], className="cw-console__row"
-    )
+    return _row([html.Span(ctx.translate("console.layout")), *buttons])
+
+
+def _row(children: list[Component], title: str | None = None) -> Component:
+    return html.Div(children, className="cw-console__row", title=title)
+
+
+def _box(heading: Component, *children: Component) -> Component:
+    return html.Div([heading, *children], className="cw-console__box")
 
 
 def _tours(ctx: TileContext) -> Component:
     t = ctx.translate
-    return html.Div(
-        [
-            html.H3(t("console.tours")),
-            html.Div(
-                [
-                    dcc.RadioItems(id="console-tour", className="cw-console__pick"),
-                    html.Button(t("console.tour_start"), id="console-tour-start"),
-                    html.Button(t("console.tour_stop"), id="console-tour-stop"),
-                ],
-                className="cw-console__row",
-            ),
-            html.Div(
-                [
-                    dcc.Input(
-                        id="console-tour-name", placeholder=t("console.tour_name"), maxLength=64
-                    ),
-                    dcc.Input(id="console-tour-dwell", type="number", min=3, value=10, step=1),
-                    html.Span("s"),
-                    html.Button(t("console.tour_save"), id="console-tour-save"),
-                ],
-                className="cw-console__row",
-                title=t("console.tour_save_hint"),
-            ),
-        ],
-        className="cw-console__box",
-    )
+    return _box(
+        html.H3(t("console.tours")),
+        _row([
+            dcc.RadioItems(id="console-tour", className="cw-console__pick"),
+            html.Button(t("console.tour_start"), id="console-tour-start"),
+            html.Button(t("console.tour_stop"), id="console-tour-stop"),
+        ]),
+        _row([
+            dcc.Input(id="console-tour-name", placeholder=t("console.tour_name"), maxLength=64),
+            dcc.Input(id="console-tour-dwell", type="number", min=3, value=10, step=1),
+            html.Span("s"),
+            html.Button(t("console.tour_save"), id="console-tour-save"),
+        ], title=t("console.tour_save_hint")),
+    )  # fmt: skip
 
 
 def _presets(ctx: TileContext) -> Component:
     t = ctx.translate
-    return html.Div(
-        [
-            html.H3(t("console.presets")),
-            html.Div(
-                [
-                    dcc.RadioItems(id="console-preset", className="cw-console__pick"),
-                    html.Button(t("console.preset_recall"), id="console-preset-recall"),
-                ],
-                className="cw-console__row",
-            ),
-            html.Div(
-                [
-                    dcc.Input(
-                        id="console-preset-name", placeholder=t("console.preset_name"), maxLength=64
-                    ),
-                    html.Button(t("console.preset_save"), id="console-preset-save"),
-                ],
-                className="cw-console__row",
-            ),
-        ],
-        className="cw-console__box",
-    )
+    return _box(
+        html.H3(t("console.presets")),
+        _row([
+            dcc.RadioItems(id="console-preset", className="cw-console__pick"),
+            html.Button(t("console.preset_recall"), id="console-preset-recall"),
+        ]),
+        _row([
+            dcc.Input(id="console-preset-name", placeholder=t("console.preset_name"),
+                      maxLength=64),
+            html.Button(t("console.preset_save"), id="console-preset-save"),
+        ]),
+    )  # fmt: skip
 
 
 def _picker(ctx: TileContext) -> Component:
     t = ctx.translate
-    return html.Div(
-        [
-            html.H2(t("console.cameras")),
-            dcc.Input(
-                id="console-search",
-                type="search",
-                debounce=0.25,
-                placeholder=t("console.search"),
-                className="cw-console__search",
-            ),
-            html.Div(id="console-results", className="cw-console__results"),
-        ],
-        className="cw-console__box",
-    )
+    return _box(
+        html.H2(t("console.cameras")),
+        dcc.Input(id="console-search", type="search", debounce=0.25,
+                  placeholder=t("console.search"), className="cw-console__search"),
+        html.Div(id="console-results", className="cw-console__results"),
+    )  # fmt: skip
 
 
 def _console_map(ctx: TileContext) -> Component:
+    """The cameras over the e-map's own basemap, for clicking (assets/console.js)."""
     spec = ctx.config.map
-    cameras = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "properties": {"id": c.id, "name": c.name},
-                "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
-            }
-            for c in ctx.config.cameras.items
-        ],
-    }
     layers: list[Any] = []
+    basemap = None if spec.tiles else usable_basemap(spec.basemap)
     if spec.tiles:
         layers.append(dl.TileLayer(url=spec.tiles))
-    else:
-        layers.extend(_vector_basemap(spec.basemap))
-    pick = {"variable": "citywallConsole.cameraPoint"}
+    elif basemap is not None:
+        layers += [
+            dl.GeoJSON(
+                data=basemap_layer(basemap, layer),
+                interactive=False,
+                style={"variable": f"citywallMap.{layer}Style"},
+            )
+            for layer in ("water", "road")
+        ]
     layers.append(
         dl.GeoJSON(
-            id="console-map-cameras", data=cameras, pointToLayer=pick, hideout={"status": {}}
+            id="console-map-cameras",
+            data=camera_features(ctx.config),
+            pointToLayer={"variable": "citywallConsole.cameraPoint"},
+            hideout={"status": {}},
         )
     )
     return html.Div(
@@ -202,36 +178,13 @@ def _console_map(ctx: TileContext) -> Component:
     )
 
 
-def _vector_basemap(path: str | None) -> list[Any]:
-    if not path:
-        return []
-    try:
-        basemap = read_basemap(Path(path))
-    except (OSError, BasemapError):
-        return []  # the e-map tile reports it; the console still picks from the list
-    return [
-        dl.GeoJSON(
-            data=basemap_layer(basemap, layer),
-            style={"variable": f"citywallMap.{layer}Style"},
-            interactive=False,
-        )
-        for layer in ("water", "road")
-    ]
-
-
 def _snapshots(ctx: TileContext) -> Component:
     t = ctx.translate
-    return html.Div(
-        [
-            html.H2(t("console.snapshots")),
-            html.Div(
-                [
-                    dcc.Input(id="console-case", placeholder=t("console.case_id"), maxLength=64),
-                    html.Button(t("console.snapshot"), id="console-snapshot"),
-                ],
-                className="cw-console__row",
-            ),
-            html.Div(id="console-snapshots", className="cw-console__snapshots"),
-        ],
-        className="cw-console__box",
-    )
+    return _box(
+        html.H2(t("console.snapshots")),
+        _row([
+            dcc.Input(id="console-case", placeholder=t("console.case_id"), maxLength=64),
+            html.Button(t("console.snapshot"), id="console-snapshot"),
+        ]),
+        html.Div(id="console-snapshots", className="cw-console__snapshots"),
+    )  # fmt: skip

@@ -20,7 +20,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from wall.auth.audit import AuditLog
-from wall.auth.gate import current_identity, require
+from wall.auth.gate import current_name, require
 from wall.config import ConfigError, load_config
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,7 @@ def install_admin_routes(
             load_config(config_path)
         except ConfigError as exc:
             return jsonify(error="the config has errors", lines=[str(i) for i in exc.issues]), 400
-        identity = current_identity()
-        who = identity.name if identity is not None else "?"
+        who = current_name()
         if audit is not None:
             audit.record(who, "config.reload", None, {"path": str(config_path)})
         log.warning("config reload asked by %s: restarting with %s", who, config_path)

@@ -18,9 +18,8 @@ from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.admin_routes import install_admin_routes
-from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
-from wall.auth.gate import Gate, current_identity, is_public
+from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
@@ -82,7 +81,7 @@ def create_app(
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages)
     install_snapshot_routes(app.server, snapshots)
-    audit = AuditLog(control.client, control.keys) if control is not None else None
+    audit = control.audit if control is not None else None
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, hub)
@@ -107,9 +106,7 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
         camera_id = request.args.get("camera", "")
         if camera_id not in camera_ids:
             return jsonify(error=f"no camera {camera_id!r}"), 404
-        identity = current_identity()
-        user = identity.name if identity is not None else "?"
-        token = sign_viewer_token(pages.ctx.config.relay.token, user, camera_id)
+        token = sign_viewer_token(pages.ctx.config.relay.token, current_name(), camera_id)
         return jsonify(token=token, ttl_s=TTL_S)
 
     @server.before_request

@@ -11,8 +11,7 @@ from typing import Any
 import redis
 
 from data_feeds.keys import Keys
-from wall.auth.audit import AuditLog
-from wall.auth.devices import Device, DeviceTokens
+from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import WeakPasswordError, hash_password
 from wall.cli_data import add_redis_arg, redis_url
 
@@ -48,25 +47,20 @@ def _token_command(args: argparse.Namespace) -> int:
     try:
         keys = Keys(config.redis.prefix)
         tokens = DeviceTokens(client, keys)
-        audit = AuditLog(client, keys)
         who = f"cli:{getpass.getuser()}"
         if args.action == "create":
             if not 1 <= args.screen <= config.wall.screen_count:
                 print(f"--screen: 1..{config.wall.screen_count}", file=sys.stderr)
                 return 2
-            device, token = tokens.create(args.screen, args.name)
-            audit.record(who, "token.create", None, _public(device))
+            device, token = tokens.create_audited(who, args.screen, args.name)
             print(f"device {device.id} ({device.name}, screen {device.screen})")
             print(f"token:  {token}")
             print(f"open:   /login/device?token={token}")
             return 0
         if args.action == "revoke":
-            before = next((d for d in tokens.list() if d.id == args.device_id), None)
-            if before is None or not tokens.revoke(args.device_id):
+            if tokens.revoke_audited(who, args.device_id) is None:
                 print(f"no device {args.device_id!r}", file=sys.stderr)
                 return 1
-            after = next(d for d in tokens.list() if d.id == args.device_id)
-            audit.record(who, "token.revoke", _public(before), _public(after))
             print(f"device {args.device_id} revoked")
             return 0
         for device in tokens.list():
@@ -75,11 +69,6 @@ def _token_command(args: argparse.Namespace) -> int:
         return 0
     finally:
         client.close()
-
-
-def _public(device: Device) -> dict[str, object]:
-    """What the audit keeps of a device: never its token."""
-    return dict(device.__dict__)
 
 
 def _hash_command(args: argparse.Namespace) -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, request, send_file
+from flask import Blueprint, Flask, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
-from wall.auth.gate import current_identity, require
+from wall.auth.gate import current_name, require
 from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore
 
 LIST_COUNT = 50
@@ -24,18 +24,19 @@ def _described(snapshot: Snapshot) -> dict[str, Any]:
 
 
 def install_snapshot_routes(server: Flask, store: SnapshotStore | None) -> None:
-    operator = require("operator")
+    routes = Blueprint("snapshots", __name__)
+    only_operators = require("operator")
 
-    def unavailable() -> ResponseReturnValue:
-        return jsonify(error="no Redis configured: snapshots are not kept"), 503
+    @routes.before_request
+    def _operators_with_a_store() -> ResponseReturnValue | None:
+        denied = only_operators()
+        if denied is None and store is None:
+            return jsonify(error="no Redis configured: snapshots are not kept"), 503
+        return denied
 
-    @server.post("/snapshots", endpoint="snapshots_take")
+    @routes.post("/snapshots")
     def _take() -> ResponseReturnValue:
-        denied = operator()
-        if denied is not None:
-            return denied
-        if store is None:
-            return unavailable()
+        assert store is not None  # the blueprint's check
         fields: Mapping[str, Any] = request.form
         if request.is_json:
             body = request.get_json(silent=True)
@@ -48,35 +49,27 @@ def install_snapshot_routes(server: Flask, store: SnapshotStore | None) -> None:
             return jsonify(error="camera is required"), 400
         if case_id is not None and not isinstance(case_id, str):
             return jsonify(error="case_id must be text"), 400
-        identity = current_identity()
-        who = identity.name if identity is not None else "?"
         try:
-            snapshot = store.take(camera, who, case_id)
+            snapshot = store.take(camera, current_name(), case_id)
         except ValueError as exc:
             return jsonify(error=str(exc)), 400
         except SnapshotError as exc:
             return jsonify(error=str(exc)), exc.status
         return jsonify(_described(snapshot)), 201
 
-    @server.get("/snapshots", endpoint="snapshots_list")
+    @routes.get("/snapshots")
     def _list() -> ResponseReturnValue:
-        denied = operator()
-        if denied is not None:
-            return denied
-        if store is None:
-            return unavailable()
+        assert store is not None
         return jsonify(snapshots=[_described(s) for s in store.latest(LIST_COUNT)])
 
-    @server.get("/snapshots/<snapshot_id>.jpg", endpoint="snapshots_file")
+    @routes.get("/snapshots/<snapshot_id>.jpg")
     def _file(snapshot_id: str) -> ResponseReturnValue:
-        denied = operator()
-        if denied is not None:
-            return denied
-        if store is None:
-            return unavailable()
+        assert store is not None
         path = store.path_of(snapshot_id)
         if path is None:
             return jsonify(error=f"no snapshot {snapshot_id!r}"), 404
         response = send_file(path, mimetype="image/jpeg", download_name=path.name, max_age=0)
         response.headers["Cache-Control"] = "private, no-store"
         return response
+
+    server.register_blueprint(routes)

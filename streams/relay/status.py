@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +38,20 @@ class CameraStatus:
         if self.reason is not None:
             body["reason"] = self.reason
         return json.dumps(body, ensure_ascii=False)
+
+
+def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
+    """``citywall:state:cameras`` (camera → ``{"status": ..., "t": ...}``) as camera → status;
+    values that are not such JSON are left out (not online)."""
+    statuses: dict[str, str] = {}
+    for key, value in raw.items():
+        try:
+            status = json.loads(value).get("status")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(status, str):
+            statuses[key.decode() if isinstance(key, bytes) else key] = status
+    return statuses
 
 
 StatusSink = Callable[[str, CameraStatus], Awaitable[None]]

@@ -19,6 +19,7 @@ from typing import cast
 import redis
 
 from data_feeds.keys import Keys
+from wall.auth.audit import AuditLog
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,8 @@ class Device:
 class DeviceTokens:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self._client = client
-        self.client = client  # for the audit of the same actions
-        self.keys = keys or Keys()
-        self._key = self.keys.prefix + "auth:devices"
+        self.audit = AuditLog(client, keys)  # where create/revoke by a person are recorded
+        self._key = (keys or Keys()).prefix + "auth:devices"
 
     def create(self, screen: int, name: str = "") -> tuple[Device, str]:
         """A new device and its token (shown once: only its hash is kept)."""
@@ -74,6 +74,21 @@ class DeviceTokens:
         record["revoked_ms"] = int(time.time() * 1000)
         self._client.hset(self._key, device_id, json.dumps(record))
         return True
+
+    def create_audited(self, who: str, screen: int, name: str = "") -> tuple[Device, str]:
+        """``create``, recorded in the audit log as ``who``'s (never the token)."""
+        device, token = self.create(screen, name)
+        self.audit.record(who, "token.create", None, dict(device.__dict__))
+        return device, token
+
+    def revoke_audited(self, who: str, device_id: str) -> Device | None:
+        """``revoke``, recorded as ``who``'s; the device as it is now, None if unknown."""
+        before = next((d for d in self.list() if d.id == device_id), None)
+        if before is None or not self.revoke(device_id):
+            return None
+        after = next(d for d in self.list() if d.id == device_id)
+        self.audit.record(who, "token.revoke", dict(before.__dict__), dict(after.__dict__))
+        return after
 
     def list(self) -> list[Device]:
         raw = cast(dict[bytes, bytes], self._client.hgetall(self._key))

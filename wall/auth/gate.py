@@ -56,6 +56,12 @@ def current_identity() -> Identity | None:
     return identity
 
 
+def current_name() -> str:
+    """Who is asking, for the audit log: the signed-in person's or device's name."""
+    identity = current_identity()
+    return identity.name if identity is not None else "?"
+
+
 def require(role: Role) -> Callable[[], ResponseReturnValue | None]:
     """A check for one route: 403 unless the signed-in role includes ``role``."""
 

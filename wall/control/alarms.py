@@ -11,7 +11,6 @@ cases reported while the wall runs pop up. Nothing here knows of Dash.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import threading
@@ -26,6 +25,7 @@ from data_feeds import catalog
 from data_feeds.backoff import OUTAGE_ERRORS, Backoff
 from data_feeds.events import CaseEvent, MalformedEventError, parse_entry
 from data_feeds.keys import Keys
+from streams.relay.status import camera_statuses
 from wall.config.control import AlarmSpec
 from wall.config.models import Camera, WallConfigBase
 from wall.control.store import ControlError, WallControl
@@ -92,20 +92,6 @@ def alarm_reason(event: CaseEvent, spec: AlarmSpec) -> AlarmReason | None:
     if event.source == "video" and spec.video_capture:
         return "video"
     return None
-
-
-def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
-    """``citywall:state:cameras`` (camera → ``{"status": ..., "t": ...}``) as camera → status;
-    values that are not such JSON are left out (not online)."""
-    statuses: dict[str, str] = {}
-    for key, value in raw.items():
-        try:
-            status = json.loads(value).get("status")
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(status, str):
-            statuses[key.decode() if isinstance(key, bytes) else key] = status
-    return statuses
 
 
 def category_label(kind: str, code: str, locale: str) -> str:

@@ -16,6 +16,7 @@ import redis
 from pydantic import ValidationError
 
 from data_feeds.keys import Keys
+from streams.relay.status import camera_statuses
 from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
 from wall.config.models import WallConfigBase
@@ -38,12 +39,12 @@ class WallControl:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
-        self.client = client  # for readers of the same state (the console's audit view)
-        self.keys = Keys(config.redis.prefix)
         self._config = config
-        self._audit = audit or AuditLog(client, Keys(config.redis.prefix))
+        keys = Keys(config.redis.prefix)
+        self.audit = audit or AuditLog(client, keys)  # the console shows it
         self._clock = clock
         prefix = config.redis.prefix
+        self._cameras_key = keys.cameras
         self._views_key = prefix + "wall:views"
         self._tours_key = prefix + "wall:tours"
         self._presets_key = prefix + "wall:presets"
@@ -102,10 +103,7 @@ class WallControl:
 
     def camera_statuses(self) -> dict[str, str]:
         """camera id → online / offline / connecting, as the video relay last wrote it."""
-        raw = cast(dict[bytes, bytes], self._client.hgetall(self.keys.cameras))
-        return {
-            key.decode(): str(json.loads(value).get("status", "")) for key, value in raw.items()
-        }
+        return camera_statuses(cast(dict[bytes, bytes], self._client.hgetall(self._cameras_key)))
 
     def alarm(self) -> Alarm | None:
         """The alarm on the wall now; None when there is none or it has run out."""
@@ -134,7 +132,7 @@ class WallControl:
         before = self.view(tile_id)
         run = TourRun(tour.name, tuple(tour.cameras), tour.dwell_s, self.now_ms())
         view = TileView(tile_id, before.cameras, run, by, run.started_ms)
-        return self._write_view(view, "tour.start", by)
+        return self._write_view(view, "tour.start", by, before)
 
     def stop_tour(self, tile_id: str, by: str) -> TileView:
         """The tile keeps the camera(s) the tour was showing."""
@@ -143,7 +141,7 @@ class WallControl:
             return before
         now = self.now_ms()
         view = TileView(before.tile_id, before.showing(now), None, by, now)
-        return self._write_view(view, "tour.stop", by)
+        return self._write_view(view, "tour.stop", by, before)
 
     def save_tour(self, name: str, cameras: Sequence[str], dwell_s: float, by: str) -> TourSpec:
         if any(tour.name == name for tour in self._config.tours):
@@ -232,8 +230,10 @@ class WallControl:
         return before
 
     # ── helpers ─────────────────────────────────────────────────────────
-    def _write_view(self, view: TileView, action: str, by: str) -> TileView:
-        before = self.view(view.tile_id)
+    def _write_view(
+        self, view: TileView, action: str, by: str, before: TileView | None = None
+    ) -> TileView:
+        before = before or self.view(view.tile_id)  # read once: callers may have it
         pipe = self._client.pipeline(transaction=True)
         pipe.hset(self._views_key, view.tile_id, view.dumps())
         self._announce(pipe)
@@ -247,7 +247,7 @@ class WallControl:
         pipe.xadd(self._updates_key, fields, maxlen=UPDATES_MAXLEN, approximate=True)
 
     def _record(self, by: str, action: str, before: Any, after: Any) -> None:
-        self._audit.record(by, action, before, after)
+        self.audit.record(by, action, before, after)
 
     def _camera_tile(self, tile_id: str) -> str:
         if tile_id not in self._camera_tiles:

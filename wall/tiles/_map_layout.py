@@ -96,7 +96,7 @@ def _layers(tile: MapTile, ctx: TileContext) -> list[Any]:
     if spec.tiles:
         layers.append(dl.TileLayer(url=spec.tiles, attribution=spec.attribution or None))
         layers.append(dl.AttributionControl(prefix="Leaflet", position="bottomright"))
-    basemap = _basemap(spec.basemap)
+    basemap = usable_basemap(spec.basemap)
     if basemap is None and not spec.tiles:
         # No basemap at all: at least the outline of the area served.
         layers.append(
@@ -148,7 +148,8 @@ def glyphs(translate: Translator) -> dict[str, str]:
     return {key: translate(f"map.glyph.{key}") for key in CATEGORY_KEYS}
 
 
-def _basemap(path: str | None) -> dict[str, Any] | None:
+def usable_basemap(path: str | None) -> dict[str, Any] | None:
+    """The offline basemap, or None (none configured, or unusable: logged)."""
     if path is None:
         return None
     try:
