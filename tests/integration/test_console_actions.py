@@ -122,3 +122,24 @@ def test_a_snapshot_that_cannot_be_stored_says_so(
     message, _ = run(ConsoleActions(actions.ctx, store), "console-snapshot")
     assert message.startswith("✗ cannot store the snapshot")
     assert store.latest(5) == []  # nothing half-registered
+
+
+def test_snapshots_kept_under_a_relative_directory_are_found_again(
+    tmp_path: Path, redis_client: redis.Redis, actions: ConsoleActions, monkeypatch: Any
+) -> None:
+    """`citywall demo` keeps them in ./snapshots: the file must be found by its absolute
+    path, not read against the web framework's package folder."""
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (320, 180), (40, 90, 160)).save(picture, "JPEG")
+    monkeypatch.chdir(tmp_path)
+    store = SnapshotStore(
+        redis_client, actions.ctx.config, Path("snapshots"), fetch=lambda _c: picture.getvalue()
+    )
+    snapshot = store.take("XY-001", "zhang", "CASE-2")
+    path = store.path_of(snapshot.id)
+    assert path is not None and path.is_absolute() and path.is_file()
+    assert path.parent.parent == tmp_path / "snapshots"

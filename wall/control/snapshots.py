@@ -81,7 +81,8 @@ class SnapshotStore:
     ) -> None:
         self._client = client
         self._config = config
-        self._directory = directory
+        # Absolute: Flask's send_file reads a relative path against its package, not the cwd.
+        self._directory = directory.resolve()
         self._fetch = fetch
         self._clock = clock
         self._stream = config.redis.prefix + "snapshots"
