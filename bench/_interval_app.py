@@ -23,7 +23,7 @@ from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.development.base_component import Component
 from flask import Response, jsonify
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 from data_feeds.kpis import KpiReader
 from wall.config import load_config
 from wall.config.models import WallConfigBase

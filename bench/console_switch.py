@@ -43,11 +43,11 @@ from selenium.webdriver.common.keys import Keys
 from bench import _console_switch_js as js
 from bench.ingest import percentile, table
 from bench.report import markdown_table, run_reporting
+from core.localhost import free_port, stop_process
 from data_feeds.redis_server import EmbeddedRedis
 from tests.chromium import CHROMIUM_FLAGS
 from tests.helpers import ROOT, citywall_command, write_config
 from tests.signin import sign_in
-from wall.localhost import free_port, stop_process
 
 GOAL_MS: Final = 500.0
 TIMEOUT_S: Final = 10.0  # a tab not playing by then: a failure, not a sample

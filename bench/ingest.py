@@ -52,6 +52,7 @@ import redis
 from redis._parsers import _RESP2Parser
 from redis.utils import HIREDIS_AVAILABLE
 
+from core.keys import AGGREGATOR_GROUP, Keys
 from data_feeds import catalog
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.events import (
@@ -64,7 +65,6 @@ from data_feeds.events import (
     stream_of,
     to_fields,
 )
-from data_feeds.keys import AGGREGATOR_GROUP, Keys
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import DEFAULT_MAXLEN, EventWriter
 

@@ -59,12 +59,12 @@ import redis
 
 from bench.ingest import percentile, table
 from bench.report import markdown_table, run_reporting
+from core.keys import Keys
+from core.localhost import free_port, stop_process
 from data_feeds.events import CaseEvent, Event, HotlineEvent
-from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
 from wall.auth.passwords import hash_password
-from wall.localhost import free_port, stop_process
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 ZONE: Final = "Asia/Shanghai"

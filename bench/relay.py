@@ -65,15 +65,15 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.stream import Stream
 
+from core.localhost import free_port
+from core.tokens import sign_viewer_token
 from streams.packets import CLOCK_RATE, EncodedPacket, PacketSource, StreamName
 from streams.relay.hub import CameraHub, Viewer
 from streams.relay.sdp import h264_preferences
 from streams.relay.server import RelaySettings, create_app
-from streams.relay.tokens import sign_viewer_token
 from streams.sources.clock_reader import read_burned_clock
 from streams.sources.sim import SimSource
 from streams.sources.sim_picture import SimPicture
-from wall.localhost import free_port
 
 TOKEN: Final = "bench-token"
 CAMERA: Final = "cam-1"

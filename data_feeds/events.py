@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.keys import STREAMS as _STREAM_NAMES
 from data_feeds import catalog
 
 SCHEMA_VERSION: Final = "1"
@@ -137,7 +138,10 @@ STREAM_MODELS: Final[dict[str, type[Event]]] = {
     "approvals": ApprovalEvent,
     "cameras": CameraEvent,
 }
-STREAMS: Final[tuple[str, ...]] = tuple(STREAM_MODELS)
+# One model per stream of core.keys.STREAMS, in its order (checked at import).
+STREAMS: Final = _STREAM_NAMES
+if tuple(STREAM_MODELS) != STREAMS:
+    raise RuntimeError(f"STREAM_MODELS {tuple(STREAM_MODELS)} != core.keys.STREAMS {STREAMS}")
 
 
 class MalformedEventError(ValueError):

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import redis
 
+from core.keys import Keys
 from data_feeds import catalog
-from data_feeds.keys import Keys
 
 Dimension = Literal["category", "source", "grid"]
 DIMENSION_PREFIX: Final[dict[str, str]] = {"category": "c:", "source": "s:", "grid": "g:"}

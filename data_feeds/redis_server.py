@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from wall.localhost import free_port, stop_process
+from core.localhost import free_port, stop_process
 
 DEFAULT_START_TIMEOUT = 10.0
 

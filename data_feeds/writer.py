@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 
 import redis
 
-from data_feeds.backoff import Backoff, retry_forever
+from core.keys import Keys
+from core.outage import Backoff, retry_forever
 from data_feeds.events import Event, stream_of, to_fields
-from data_feeds.keys import Keys
 
 # A safety net, not the trimming policy: the aggregator trims what it has applied
 # (MINID). This cap only bounds a stream nobody consumes.

@@ -13,7 +13,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 from flask import request
 
-from data_feeds.backoff import OUTAGE_ERRORS
+from core.outage import OUTAGE_ERRORS
 from wall.auth.devices import Device, DeviceTokens
 from wall.auth.gate import current_name
 from wall.html_attrs import attrs

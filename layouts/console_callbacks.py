@@ -11,7 +11,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
-from data_feeds.backoff import OUTAGE_ERRORS
+from core.outage import OUTAGE_ERRORS
 from layouts._console_views import alarm_banner, audit_table, camera_results, miniature
 from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl

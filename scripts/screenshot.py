@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 
+from core.localhost import free_port, stop_process  # noqa: E402
 from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
-from wall.localhost import free_port, stop_process  # noqa: E402
 
 CONSOLE_READY = """
 const mini = document.getElementById('console-mini');

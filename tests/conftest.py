@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core.localhost import free_port
 from tests.case_story import SHANGHAI, CaseStory
 from tests.helpers import RunningWall, shipped_config_copy, start_wall
 from tests.live_stack import LiveStack
-from wall.localhost import free_port
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import requests
 
-from wall.localhost import stop_process
+from core.localhost import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_CONFIG = ROOT / "wall_config.yaml"

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import redis
 
+from core.localhost import free_port, stop_process
 from data_feeds.events import Event
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
 from tests.helpers import ROOT, RunningWall, citywall_command, start_wall
-from wall.localhost import free_port, stop_process
 
 
 @dataclass

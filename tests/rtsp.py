@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
 
-from wall.localhost import stop_process
+from core.localhost import stop_process
 
 SCRIPT = Path(__file__).with_name("rtsp_server.py")
 # The GObject bindings (python3-gi) live in Debian's Python, not in the venv.

@@ -15,8 +15,8 @@ from aiortc import (
 )
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from core.tokens import sign_viewer_token
 from streams.relay.sdp import h264_preferences
-from streams.relay.tokens import sign_viewer_token
 
 
 @dataclass

@@ -11,12 +11,12 @@ from dash.development.base_component import Component
 from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
+from core.tokens import TTL_S, sign_viewer_token
 from layouts import Pages, render
 from layouts.admin_panel import register_admin_callbacks
 from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
-from streams.relay.tokens import TTL_S, sign_viewer_token
 from wall.admin_routes import install_admin_routes
 from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_name, is_public

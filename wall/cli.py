@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from data_feeds.keys import Keys
+from core.keys import Keys
+from core.localhost import free_port, port_free
 from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import hash_password
 from wall.auth.roles import ROLES
@@ -27,7 +28,6 @@ from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
 from wall.control.snapshots import SnapshotStore
 from wall.live.hub import LiveHub
-from wall.localhost import free_port, port_free
 from wall.paths import default_config_path
 from wall.tiles.registry import tile_types
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import redis
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import WeakPasswordError, hash_password
 from wall.cli_data import add_redis_arg, redis_url

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 from typing import Any
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 from wall.config import WallConfig
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")

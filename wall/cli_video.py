@@ -82,14 +82,15 @@ def _event_sink(url: str, prefix: str) -> Any:
     import redis
     import redis.asyncio
 
+    from core.camera_status import CameraStatus
+    from core.keys import Keys
     from data_feeds.events import CameraEvent
-    from data_feeds.keys import Keys
     from data_feeds.writer import EventWriter
-    from streams.relay.status import CameraStatus, redis_status_sink
+    from streams.relay.status import redis_status_sink
 
     writer = EventWriter(redis.Redis.from_url(url), Keys(prefix))
     # The relay's own view, connecting included, with the last error: for operators.
-    relay_view = redis_status_sink(redis.asyncio.Redis.from_url(url), prefix + "relay:cameras")
+    relay_view = redis_status_sink(redis.asyncio.Redis.from_url(url), Keys(prefix).relay_cameras)
 
     async def sink(camera_id: str, status: CameraStatus) -> None:
         await relay_view(camera_id, status)

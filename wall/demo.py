@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+from core.localhost import stop_process
 from data_feeds.redis_server import EmbeddedRedis
 from wall.config import WallConfig
-from wall.localhost import stop_process
 
 
 def half_year_start(now: datetime) -> datetime:

@@ -12,6 +12,8 @@ from typing import Any
 import redis
 from redis.connection import Connection
 
+from core.outage import OUTAGE_ERRORS
+
 log = logging.getLogger(__name__)
 SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
 
@@ -50,7 +52,7 @@ class ScriptApplier:
         except redis.exceptions.NoScriptError:
             # Redis restarted and forgot its scripts: run it again, loading it.
             self.apply(args)
-        except (redis.ConnectionError, redis.TimeoutError):
+        except OUTAGE_ERRORS:
             connection.disconnect()  # type: ignore[no-untyped-call]
             raise
         finally:

@@ -17,13 +17,13 @@ from typing import Any, cast
 
 import redis
 
+from core.keys import AGGREGATOR_GROUP, Keys
+from core.outage import OUTAGE_ERRORS, Backoff, retry_forever
 from data_feeds.aggregator.applier import ScriptApplier
 from data_feeds.aggregator.batch import Batch, BatchBuilder, Entry, add_dead
 from data_feeds.aggregator.maintenance import Maintenance, RetentionPolicy
 from data_feeds.aggregator.ops import OpBuilder
-from data_feeds.backoff import Backoff, retry_forever
 from data_feeds.events import STREAMS
-from data_feeds.keys import AGGREGATOR_GROUP, Keys
 
 log = logging.getLogger(__name__)
 STREAM_CODES = {"c": "cases", "o": "officers", "m": "cameras", "h": "hotline", "a": "approvals"}
@@ -31,7 +31,6 @@ STREAM_CODES = {"c": "cases", "o": "officers", "m": "cameras", "h": "hotline", "
 # threshold (10 s by default); the key expires so a dead aggregator leaves no trace.
 HEARTBEAT_EVERY_S = 1.0
 HEARTBEAT_TTL_MS = 60_000
-OUTAGE = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError)
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ class Aggregator:
         while not stop():
             if retry_forever(self.step, "aggregator", backoff, stop=stop) is None:
                 break
-        with contextlib.suppress(*OUTAGE):  # then it stays pending: applied on restart
+        with contextlib.suppress(*OUTAGE_ERRORS):  # then it stays pending: applied on restart
             self.flush()
         return self.stats
 
@@ -117,7 +116,7 @@ class Aggregator:
             if now >= self._next_maintenance:
                 self._next_maintenance = now + self._settings.maintenance_every_s
                 self._maintenance.run()
-        except OUTAGE:
+        except OUTAGE_ERRORS:
             # What was read but not acknowledged is still pending on the server:
             # read our own pending entries first once Redis is back.
             self._recovering = True

@@ -14,7 +14,7 @@ from typing import cast
 
 import redis
 
-from data_feeds.keys import AGGREGATOR_GROUP, Keys
+from core.keys import AGGREGATOR_GROUP, Keys
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Maintenance:
 
     def run(self) -> bool:
         """Trim and expire, unless another consumer is doing it right now."""
-        lock = self._keys.prefix + "lock:maintenance"
+        lock = self._keys.maintenance_lock
         if not self._client.set(lock, 1, nx=True, ex=self._policy.lock_s):
             return False
         for stream in self._keys.streams.values():

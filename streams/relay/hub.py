@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.camera_status import CameraStatus, Status
 from streams.packets import EncodedPacket, PacketSource, SourceError, StreamName
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
-from streams.relay.status import CameraStatus, Status, StatusPublisher, StatusSink
+from streams.relay.status import StatusPublisher, StatusSink
 
 log = logging.getLogger(__name__)
 

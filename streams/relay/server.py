@@ -14,11 +14,11 @@ import aioice.ice
 from aiohttp import web
 from aiortc import RTCIceServer
 
+from core.tokens import check_snapshot_token, check_viewer_token
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
 from streams.relay.snapshot import add_snapshot_route
 from streams.relay.status import StatusSink
-from streams.relay.tokens import check_snapshot_token, check_viewer_token
 from streams.relay.whep import WhepOptions, create_whep_app
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ HUB = web.AppKey("hub", CameraHub)
 
 @dataclass(frozen=True)
 class RelaySettings:
-    token: str  # the key viewers' tokens are signed with (streams.relay.tokens)
+    token: str  # the key viewers' tokens are signed with (core.tokens)
     host: str = "127.0.0.1"
     port: int = 8889
     grace_s: float = 10.0  # keep pulling a camera this long after its last viewer left

@@ -1,6 +1,6 @@
 """``GET /snapshot/{camera_id}``: a camera's current picture as a JPEG (evidence, 取证).
 
-``Authorization: Bearer <snapshot token>`` (``streams.relay.tokens``, signed for that
+``Authorization: Bearer <snapshot token>`` (``core.tokens``, signed for that
 camera; a WHEP viewer token is refused). The picture comes from the camera's main
 stream (its sub stream if it has no main): while the upstream runs, the hub's GOP cache
 (the last keyframe and every packet since) is decoded to its latest frame; otherwise the

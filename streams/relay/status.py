@@ -1,66 +1,23 @@
-"""A camera's health as the relay sees it, and how it reaches Redis.
-
-The JSON shape is the aggregator's (``citywall:state:cameras`` camera -> JSON):
-``{"status": "online"|"offline"|"connecting", "t": ms since the epoch, "reason": "..."}``,
-``reason`` only when there is one (the aggregator's cjson drops a nil reason too).
-"""
+"""How the relay's camera statuses (core.camera_status) reach Redis, off the video path."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio
 
+from core.camera_status import CameraStatus
+
 log = logging.getLogger(__name__)
-
-Status = Literal["connecting", "online", "offline"]
-
-
-@dataclass(frozen=True, slots=True)
-class CameraStatus:
-    status: Status
-    t: int  # ms since the epoch: when the camera entered this status
-    reason: str | None = None
-
-    @classmethod
-    def now(cls, status: Status, reason: str | None = None) -> CameraStatus:
-        return cls(status, int(time.time() * 1000), reason)
-
-    def to_json(self) -> str:
-        body: dict[str, object] = {"status": self.status, "t": self.t}
-        if self.reason is not None:
-            body["reason"] = self.reason
-        return json.dumps(body, ensure_ascii=False)
-
-
-def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
-    """``citywall:state:cameras`` (camera → ``{"status": ..., "t": ...}``) as camera → status;
-    values that are not such JSON are left out (not online)."""
-    statuses: dict[str, str] = {}
-    for key, value in raw.items():
-        try:
-            status = json.loads(value).get("status")
-        except (ValueError, AttributeError):
-            continue
-        if isinstance(status, str):
-            statuses[key.decode() if isinstance(key, bytes) else key] = status
-    return statuses
-
 
 StatusSink = Callable[[str, CameraStatus], Awaitable[None]]
 """Called with (camera_id, status) on every change; may be slow or fail (it is logged)."""
 
 
-def redis_status_sink(
-    client: redis.asyncio.Redis, key: str = "citywall:state:cameras"
-) -> StatusSink:
+def redis_status_sink(client: redis.asyncio.Redis, key: str) -> StatusSink:
     """``HSET key camera_id <json>``: the sink the relay uses in production."""
 
     async def write(camera_id: str, status: CameraStatus) -> None:

@@ -11,11 +11,11 @@ import pytest
 import requests
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from core.localhost import free_port
 from tests.browser.conftest import Browser, console_errors
 from tests.helpers import ROOT, RunningWall, start_wall
 from tests.rtsp import RtspServer, one_camera_inventory
 from tests.signin import AUTH_YAML, http_session, sign_in
-from wall.localhost import free_port
 
 TOKEN = "browser-test-token"
 FOUR_TILE = "  - {id: four, type: camera, x: 1, y: 0, cameras: [XY-002, XY-003, XY-004, XY-005]}\n"

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 import redis
 
+from core.keys import Keys
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.events import CaseEvent, Event, OfficerEvent
-from data_feeds.keys import Keys
 from data_feeds.kpis import KpiReader
 from data_feeds.writer import EventWriter
 from tests.case_story import SHANGHAI, CaseStory

@@ -15,16 +15,17 @@ from typing import cast
 import pytest
 import redis
 
+from core.camera_status import CameraStatus, Status
+from core.keys import ALARM_GROUP
 from data_feeds.events import CaseEvent
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
-from streams.relay.status import CameraStatus, Status
 from tests.case_story import SHANGHAI, CaseStory
 from tests.helpers import write_config
 from wall.auth.audit import AuditLog
 from wall.config import WallConfig, load_config
 from wall.control import WallControl
-from wall.control.alarms import ALARM_GROUP, AlarmWatcher
+from wall.control.alarms import AlarmWatcher
 from wall.live.hub import HubSettings, LiveHub, LiveTile
 from wall.tiles.map import MapTile, live
 

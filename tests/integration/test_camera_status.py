@@ -12,13 +12,13 @@ from pathlib import Path
 import redis
 import requests
 
+from core.keys import Keys
+from core.localhost import free_port
 from data_feeds.aggregator import Aggregator, AggregatorSettings
-from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from tests.helpers import RunningWall, start_wall
 from tests.rtsp import RtspServer, one_camera_inventory
 from tests.whep_client import WhepViewer
-from wall.localhost import free_port
 
 TOKEN = "status-test-token"
 CONFIG = """

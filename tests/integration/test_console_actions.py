@@ -11,6 +11,7 @@ import pytest
 import redis
 from flask import Flask, g
 
+from core.localhost import free_port
 from layouts.console_callbacks import ConsoleActions
 from tests.helpers import shipped_config_copy
 from wall.auth.gate import Identity
@@ -18,7 +19,6 @@ from wall.config import load_config
 from wall.control import WallControl
 from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
-from wall.localhost import free_port
 from wall.tiles.base import TileContext
 
 FORM: dict[str, Any] = {

@@ -15,16 +15,17 @@ from dataclasses import dataclass
 import aiohttp
 import redis.asyncio
 
-from data_feeds.keys import Keys
+from core.camera_status import CameraStatus
+from core.keys import Keys
+from core.localhost import free_port
+from core.tokens import sign_viewer_token
 from data_feeds.redis_server import EmbeddedRedis
 from streams.packets import EncodedPacket, PacketSource, SourceError, StreamName
 from streams.relay.hub import CameraHub
 from streams.relay.server import HUB, RelaySettings, create_app
-from streams.relay.status import CameraStatus, StatusSink, redis_status_sink
-from streams.relay.tokens import sign_viewer_token
+from streams.relay.status import StatusSink, redis_status_sink
 from streams.sources.sim import SimSource
 from tests.whep_client import WhepViewer
-from wall.localhost import free_port
 
 TOKEN = "s3cret-token"
 CAMERAS: dict[str, dict[StreamName, str]] = {

@@ -18,14 +18,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from core.localhost import free_port
+from core.tokens import sign_viewer_token
 from streams.packets import StreamName
 from streams.relay.hub import CameraHub
 from streams.relay.server import HUB, RelaySettings, create_app
-from streams.relay.tokens import sign_viewer_token
 from streams.relay.whep import SESSIONS, Sessions
 from streams.sources.sim import SimSource
 from tests.whep_client import WhepViewer
-from wall.localhost import free_port
 
 TOKEN = "switch-test-key"
 GRACE_S = 0.3

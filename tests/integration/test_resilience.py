@@ -12,13 +12,13 @@ from pathlib import Path
 
 import redis
 
+from core.keys import Keys
+from core.localhost import stop_process
 from data_feeds.events import CaseEvent, HotlineEvent, OfficerEvent
-from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.simulator import CitySettings, events_between, position_interval
 from tests.helpers import SHIPPED_CONFIG, citywall_command
 from wall.config import load_config
-from wall.localhost import stop_process
 
 START = datetime.fromisoformat("2026-03-02T07:00:00+08:00")
 SPEED, DURATION, SEED = 10_000.0, timedelta(days=2), 5

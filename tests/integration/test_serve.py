@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import requests
 
+from core.localhost import free_port
 from tests.helpers import SHIPPED_CONFIG, RunningWall, citywall_command, start_wall
 from tests.signin import http_session
 from wall.config import load_config
 from wall.geometry import tiles_on_screen
-from wall.localhost import free_port
 
 CONFIG = load_config(SHIPPED_CONFIG, environ={})
 

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
+from core.keys import Keys
 from data_feeds.events import Event, OfficerEvent, parse_entry, stream_of
-from data_feeds.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.simulator import CitySettings, Simulator, events_between, position_interval
 from data_feeds.writer import EventWriter
@@ -75,7 +75,7 @@ def by_stream(events: list[Event]) -> dict[str, list[Event]]:
 
 
 def test_simulator_fills_redis_and_rides_out_a_restart(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="data_feeds.backoff")
+    caplog.set_level(logging.WARNING, logger="core.outage")
     with EmbeddedRedis() as server:
         writer = EventWriter(redis.Redis.from_url(server.url))
         simulator = Simulator(

@@ -21,9 +21,10 @@ import pytest
 import redis
 import requests
 
-from data_feeds.keys import Keys
+from core.keys import Keys
+from core.localhost import free_port
+from core.tokens import sign_snapshot_token, sign_viewer_token
 from streams.relay.server import RelaySettings, run_relay
-from streams.relay.tokens import sign_snapshot_token, sign_viewer_token
 from streams.sources.registry import open_source
 from tests.rtsp import RtspServer
 from wall.auth.audit import AuditLog
@@ -31,7 +32,6 @@ from wall.auth.gate import Identity
 from wall.cli_video import camera_urls
 from wall.config import WallConfig, parse_config
 from wall.control.snapshots import SnapshotError, SnapshotStore
-from wall.localhost import free_port
 from wall.snapshot_routes import install_snapshot_routes
 
 TOKEN = "snapshot-test-key"

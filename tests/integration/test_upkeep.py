@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import redis
 
+from core.keys import AGGREGATOR_GROUP, Keys
 from data_feeds.aggregator import Aggregator, AggregatorSettings, Maintenance, RetentionPolicy
-from data_feeds.keys import AGGREGATOR_GROUP, Keys
 from data_feeds.kpis import KpiReader
 from data_feeds.writer import EventWriter
 from tests.case_story import SHANGHAI, CaseStory

@@ -14,7 +14,7 @@ import pytest
 import redis
 import yaml
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
 from tests.helpers import shipped_config_copy
 from wall.auth.audit import AuditEntry, AuditLog

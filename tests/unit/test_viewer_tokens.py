@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.relay.tokens import check_viewer_token, sign_viewer_token
+from core.tokens import check_viewer_token, sign_viewer_token
 
 KEY = "relay-key"
 

@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import redis
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 
 MAXLEN = 100_000  # about a year of a busy hall's actions
 
@@ -31,7 +31,7 @@ class AuditEntry:
 class AuditLog:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self._client = client
-        self._stream = (keys or Keys()).prefix + "audit"
+        self._stream = (keys or Keys()).audit
 
     def record(self, who: str, action: str, before: Any = None, after: Any = None) -> str:
         fields = {

@@ -18,7 +18,7 @@ from typing import cast
 
 import redis
 
-from data_feeds.keys import Keys
+from core.keys import Keys
 from wall.auth.audit import AuditLog
 
 
@@ -39,7 +39,7 @@ class DeviceTokens:
     def __init__(self, client: redis.Redis, keys: Keys | None = None) -> None:
         self._client = client
         self.audit = AuditLog(client, keys)  # where create/revoke by a person are recorded
-        self._key = (keys or Keys()).prefix + "auth:devices"
+        self._key = (keys or Keys()).devices
 
     def create(self, screen: int, name: str = "") -> tuple[Device, str]:
         """A new device and its token (shown once: only its hash is kept)."""

@@ -17,10 +17,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import redis
 from flask import Flask, Response, g, jsonify, redirect, request, session
 from flask.typing import ResponseReturnValue
 
+from core.outage import OUTAGE_ERRORS
 from wall.auth.devices import DeviceTokens
 from wall.auth.login_page import login_html
 from wall.auth.passwords import verify_password
@@ -138,7 +138,7 @@ class Gate:
             return False
         try:
             active = self._devices.active(device_id)
-        except (redis.ConnectionError, redis.TimeoutError):
+        except OUTAGE_ERRORS:
             # Redis away: a wall must not go dark; a revocation cannot be read now anyway.
             return device_id in self._devices_seen_active
         if active:

@@ -10,7 +10,8 @@ from typing import cast
 
 import redis
 
-from data_feeds.keys import Keys
+from core.keys import Keys
+from core.outage import OUTAGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,10 @@ def session_secret(client: redis.Redis | None, keys: Keys) -> str:
     if configured:
         return configured
     if client is not None:
-        key = keys.prefix + "auth:secret"
+        key = keys.session_secret
         try:
             client.set(key, secrets.token_urlsafe(32), nx=True)
             return cast(bytes, client.get(key)).decode()
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
+        except OUTAGE_ERRORS as exc:
             log.warning("session key not read from Redis (%s): this process makes its own", exc)
     return secrets.token_urlsafe(32)

@@ -21,11 +21,11 @@ from typing import Any, cast
 
 import redis
 
+from core.camera_status import camera_statuses
+from core.keys import ALARM_GROUP, Keys
+from core.outage import OUTAGE_ERRORS, Backoff
 from data_feeds import catalog
-from data_feeds.backoff import OUTAGE_ERRORS, Backoff
 from data_feeds.events import CaseEvent, MalformedEventError, parse_entry
-from data_feeds.keys import Keys
-from streams.relay.status import camera_statuses
 from wall.config.control import AlarmSpec
 from wall.config.models import Camera, WallConfigBase
 from wall.control.store import ControlError, WallControl
@@ -34,7 +34,6 @@ from wall.i18n import Translator
 
 log = logging.getLogger(__name__)
 
-ALARM_GROUP = "alarms"
 EARTH_RADIUS_M = 6_371_008.8  # mean radius of the WGS-84 ellipsoid
 SEEN_TTL_S = 7 * 86_400  # how long a case that popped up is remembered
 READ_COUNT = 100
@@ -159,10 +158,9 @@ class AlarmWatcher:
         self._consumer = consumer
         self._clock = clock
         self._block_ms = block_ms
-        keys = Keys(config.redis.prefix)
+        self._keys = keys = Keys(config.redis.prefix)
         self._stream = keys.stream("cases")
         self._cameras_key = keys.cameras
-        self._seen_prefix = config.redis.prefix + "wall:alarm:case:"
         self._group_ready = False
         self._recovering = True  # our own pending entries first (left by an outage)
         # A web process that died with entries read but not handled: another takes them.
@@ -263,7 +261,7 @@ class AlarmWatcher:
     def _first_time(self, case_id: str, entry_id: str) -> bool:
         """Claim the case for this entry; a claim by the same entry (re-read after an
         outage) still counts as ours."""
-        key = self._seen_prefix + case_id
+        key = self._keys.alarm_seen(case_id)
         if self._client.set(key, entry_id, nx=True, ex=SEEN_TTL_S):
             return True
         return _text(self._client.get(key) or b"") == entry_id

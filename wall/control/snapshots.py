@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from data_feeds.keys import Keys
-from streams.relay.tokens import sign_snapshot_token
+from core.keys import Keys
+from core.tokens import sign_snapshot_token
 from wall.auth.audit import AuditLog
 from wall.config.models import CAMERA_ID_PATTERN, WallConfigBase
 from wall.control.snapshot_caption import caption_jpeg
@@ -85,8 +85,9 @@ class SnapshotStore:
         self._directory = directory.resolve()
         self._fetch = fetch
         self._clock = clock
-        self._stream = config.redis.prefix + "snapshots"
-        self._audit = AuditLog(client, Keys(config.redis.prefix))
+        keys = Keys(config.redis.prefix)
+        self._stream = keys.snapshots
+        self._audit = AuditLog(client, keys)
         self._zone = ZoneInfo(config.wall.timezone)
         self._names = {camera.id: camera.name for camera in config.cameras.items}
 

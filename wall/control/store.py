@@ -15,14 +15,13 @@ from typing import Any, cast
 import redis
 from pydantic import ValidationError
 
-from data_feeds.keys import Keys
-from streams.relay.status import camera_statuses
+from core.camera_status import camera_statuses
+from core.keys import UPDATES_MAXLEN, Keys
 from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
 from wall.config.models import WallConfigBase
 from wall.control.views import Alarm, TileView, TourRun
 
-UPDATES_MAXLEN = 10_000  # as the aggregator keeps it
 GRID_SIZES = (1, 4, 9, 16)
 
 
@@ -43,13 +42,12 @@ class WallControl:
         keys = Keys(config.redis.prefix)
         self.audit = audit or AuditLog(client, keys)  # the console shows it
         self._clock = clock
-        prefix = config.redis.prefix
         self._cameras_key = keys.cameras
-        self._views_key = prefix + "wall:views"
-        self._tours_key = prefix + "wall:tours"
-        self._presets_key = prefix + "wall:presets"
-        self._alarm_key = prefix + "wall:alarm"
-        self._updates_key = prefix + "updates"
+        self._views_key = keys.wall_views
+        self._tours_key = keys.wall_tours
+        self._presets_key = keys.wall_presets
+        self._alarm_key = keys.wall_alarm
+        self._updates_key = keys.updates
         self._camera_tiles = {
             tile.id: tuple(getattr(tile, "cameras", ()))
             for tile in config.tiles

@@ -25,8 +25,8 @@ from typing import Any, cast
 
 import redis
 
-from data_feeds.backoff import OUTAGE_ERRORS, Backoff
-from data_feeds.keys import Keys
+from core.keys import Keys
+from core.outage import OUTAGE_ERRORS, Backoff
 from data_feeds.kpis import DayTotals, KpiReader
 from wall.config.models import WallConfigBase
 from wall.live.data import LiveData

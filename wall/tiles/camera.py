@@ -16,10 +16,10 @@ import logging
 import math
 from typing import Any, Literal
 
-import redis
 from dash import html
 from pydantic import Field, field_validator
 
+from core.outage import OUTAGE_ERRORS
 from wall.config.issues import Loc
 from wall.control.views import Alarm, TileView
 from wall.html_attrs import attrs
@@ -106,7 +106,7 @@ def _showing_now(tile: CameraTile, ctx: TileContext) -> tuple[tuple[str, ...], b
         view = ctx.control.views().get(tile.id)  # None: a tile of no wall (the tablet's)
         cameras = view.showing(ctx.control.now_ms()) if view else tuple(tile.cameras)
         return cameras, False
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except OUTAGE_ERRORS as exc:
         # Redis away: the config's cameras now; the live part brings the state back.
         log.warning("wall state unreadable (%s): tile %s shows its config cameras", exc, tile.id)
         return tuple(tile.cameras), False

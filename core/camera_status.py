@@ -1,0 +1,48 @@
+"""A camera's health as the relay sees it: the JSON kept per camera in Redis
+(``Keys.cameras`` by the aggregator, ``Keys.relay_cameras`` by the relay), written by
+the relay and read by the web tier, declared here once for both.
+
+``{"status": "online"|"offline"|"connecting", "t": ms since the epoch, "reason": "..."}``,
+``reason`` only when there is one (the aggregator's cjson drops a nil reason too).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+Status = Literal["connecting", "online", "offline"]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraStatus:
+    status: Status
+    t: int  # ms since the epoch: when the camera entered this status
+    reason: str | None = None
+
+    @classmethod
+    def now(cls, status: Status, reason: str | None = None) -> CameraStatus:
+        return cls(status, int(time.time() * 1000), reason)
+
+    def to_json(self) -> str:
+        body: dict[str, object] = {"status": self.status, "t": self.t}
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return json.dumps(body, ensure_ascii=False)
+
+
+def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
+    """A hash of camera -> ``{"status": ..., "t": ...}`` as camera -> status; values that
+    are not such JSON are left out (not online)."""
+    statuses: dict[str, str] = {}
+    for key, value in raw.items():
+        try:
+            status = json.loads(value).get("status")
+        except (ValueError, AttributeError):
+            continue
+        if isinstance(status, str):
+            statuses[key.decode() if isinstance(key, bytes) else key] = status
+    return statuses

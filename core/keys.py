@@ -1,0 +1,156 @@
+"""Every Redis key and stream citywall uses, in one place, under one prefix (``citywall:``
+by default). Nothing else builds a key: the aggregator's Lua script receives its keys
+from here, the web tier, the relay and the CLI read them from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+# The input streams, one per kind of event (data_feeds.events has a model for each).
+STREAMS: Final[tuple[str, ...]] = ("cases", "officers", "hotline", "approvals", "cameras")
+AGGREGATOR_GROUP: Final = "aggregator"  # the consumer group that applies the input streams
+ALARM_GROUP: Final = "alarms"  # the web tier's alarm watchers, on the cases stream
+UPDATES_MAXLEN: Final = 10_000  # entries kept in the updates stream (approximately)
+DEADLETTER_MAXLEN: Final = 100_000
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "citywall:"
+
+    def stream(self, name: str) -> str:
+        """An input stream: cases, officers, hotline, approvals, cameras."""
+        if name not in STREAMS:
+            raise KeyError(f"unknown stream {name!r} (streams: {', '.join(STREAMS)})")
+        return self.prefix + name
+
+    @property
+    def streams(self) -> dict[str, str]:
+        return {name: self.prefix + name for name in STREAMS}
+
+    @property
+    def deadletter(self) -> str:
+        return self.prefix + "deadletter"
+
+    @property
+    def updates(self) -> str:
+        """One entry per applied batch: what changed, for the web tier to push."""
+        return self.prefix + "updates"
+
+    @property
+    def clock(self) -> str:
+        """The data clock: the latest event time applied, in ms since the epoch."""
+        return self.prefix + "clock"
+
+    @property
+    def heartbeat(self) -> str:
+        """Set by every running aggregator each second (ms since the epoch, expiring):
+        the web tier calls the live state stale when it is missing or old."""
+        return self.prefix + "heartbeat:aggregator"
+
+    def case(self, case_id: str) -> str:
+        return self.prefix + "case:" + case_id
+
+    @property
+    def open_cases(self) -> str:
+        return self.prefix + "cases:open"
+
+    @property
+    def closed_cases(self) -> str:
+        return self.prefix + "cases:closed"
+
+    @property
+    def deadlines(self) -> str:
+        return self.prefix + "cases:deadline"
+
+    @property
+    def officers(self) -> str:
+        return self.prefix + "state:officers"
+
+    @property
+    def positions(self) -> str:
+        """officer -> "lat,lon,ms,grid": the last fix."""
+        return self.prefix + "state:positions"
+
+    def trail(self, officer_id: str) -> str:
+        """The officer's last fixes, newest first ("lat,lon,ms"), a capped list."""
+        return self.prefix + "trail:" + officer_id
+
+    def checkins(self, day: str) -> str:
+        return self.prefix + "checkins:" + day
+
+    @property
+    def cameras(self) -> str:
+        return self.prefix + "state:cameras"
+
+    def kpi_bucket(self, hour: str) -> str:
+        """Counters of one local hour, ``YYYYMMDDHH``."""
+        return self.prefix + "kpi:" + hour
+
+    # ── counters the aggregator keeps beside the state ─────────────────────
+    @property
+    def officers_online(self) -> str:
+        """How many officers are not offline (a gauge kept by the apply script)."""
+        return self.prefix + "officers:online"
+
+    @property
+    def cameras_offline(self) -> str:
+        return self.prefix + "cameras:offline"
+
+    def seen_prefix(self, stream: str) -> str:
+        """Event ids of ``stream`` already counted (hotline, approvals): ``<this><event id>``."""
+        return self.prefix + "seen:" + stream + ":"
+
+    @property
+    def maintenance_lock(self) -> str:
+        """Held by the one aggregator trimming streams and expiring old state."""
+        return self.prefix + "lock:maintenance"
+
+    # ── the video relay ───────────────────────────────────────────────────
+    @property
+    def relay_cameras(self) -> str:
+        """camera -> the relay's own view of it (connecting included, last error)."""
+        return self.prefix + "relay:cameras"
+
+    # ── the web tier: sign-in, audit, evidence ─────────────────────────────
+    @property
+    def session_secret(self) -> str:
+        return self.prefix + "auth:secret"
+
+    @property
+    def devices(self) -> str:
+        """The wall PCs' device tokens (hashes only)."""
+        return self.prefix + "auth:devices"
+
+    @property
+    def audit(self) -> str:
+        """Every operator and admin action: who, what, before, after."""
+        return self.prefix + "audit"
+
+    @property
+    def snapshots(self) -> str:
+        """Evidence snapshots taken (never trimmed)."""
+        return self.prefix + "snapshots"
+
+    # ── the wall state operators change ────────────────────────────────────
+    @property
+    def wall_views(self) -> str:
+        """camera tile id -> what it shows (cameras, a running tour)."""
+        return self.prefix + "wall:views"
+
+    @property
+    def wall_tours(self) -> str:
+        return self.prefix + "wall:tours"
+
+    @property
+    def wall_presets(self) -> str:
+        return self.prefix + "wall:presets"
+
+    @property
+    def wall_alarm(self) -> str:
+        return self.prefix + "wall:alarm"
+
+    def alarm_seen(self, case_id: str) -> str:
+        """Claimed by the first watcher to pop a case up, so a repeat does not."""
+        return self.prefix + "wall:alarm:case:" + case_id
