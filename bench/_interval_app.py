@@ -29,8 +29,8 @@ from wall.config import load_config
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.data import LiveData
+from wall.tile_view import TileContext
 from wall.tiles import kpi
-from wall.tiles.base import TileContext
 
 VALUE = "cw-kpi-value"
 CHANGE = "cw-kpi-change"

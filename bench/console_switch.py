@@ -12,7 +12,8 @@ cell for another camera, built as camera.js builds it; floor = first frame - ins
 Not playing within 10 s: a failure, not a sample. Stages: the page's resource timing.
 
 ``python -m bench.console_switch [--rounds 30] [--screens 0] [--quick] [--markdown]
-[--json PATH]``. Always exits 0: a benchmark reports, it does not fail.
+[--json PATH]``. Exits 0 only when every round played on every tab (else 1, saying
+what is missing).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,19 +35,17 @@ from pathlib import Path
 from typing import Any, Final
 
 import requests
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from bench import _console_switch_js as js
 from bench.ingest import percentile, table
 from bench.report import markdown_table, run_reporting
-from core.localhost import free_port, stop_process
+from core.localhost import free_port
 from data_feeds.redis_server import EmbeddedRedis
-from tests.chromium import CHROMIUM_FLAGS
-from tests.helpers import ROOT, citywall_command, write_config
-from tests.signin import sign_in
+from testkit.chromium import Chromium
+from testkit.citywall import RunningWall, start_wall, write_config
+from testkit.signin import sign_in
 
 GOAL_MS: Final = 500.0
 TIMEOUT_S: Final = 10.0  # a tab not playing by then: a failure, not a sample
@@ -89,21 +87,7 @@ class Sample:
         return None if a is None or b is None else b - a
 
 
-def chrome(profile: Path) -> webdriver.Chrome:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if browser is None or driver is None:
-        raise RuntimeError("chromium and chromedriver are needed (Debian: chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    options.add_argument("--window-size=1280,720")
-    return webdriver.Chrome(options=options, service=Service(driver))
-
-
-def quit_quietly(driver: webdriver.Chrome) -> None:
+def quit_quietly(driver: Chromium) -> None:
     with contextlib.suppress(Exception):  # chromedriver may be gone already (Ctrl+C)
         driver.quit()
 
@@ -140,7 +124,7 @@ class Probe(threading.Thread):
 
 @dataclass
 class WallTab:
-    driver: webdriver.Chrome
+    driver: Chromium
     worker: str
     index: int
 
@@ -166,23 +150,19 @@ class Bench:
         server = stack.enter_context(EmbeddedRedis())
         relay_port = free_port()
         env = {**os.environ, "REDIS_URL": server.url, "RELAY_PORT": str(relay_port)}
-        cmd = citywall_command()
-        self.relay_url = f"http://127.0.0.1:{relay_port}"
-        relay = [cmd, "relay", "--config", config]
-        self.pids = {"relay": self.child(stack, "relay", relay, env, self.relay_url)}
-        self.bases: dict[str, str] = {}
+        relay = ["relay", "--config", config]
+        self.children = {"relay": self.child(stack, "relay", relay, relay_port, env)}
+        self.relay_url = self.children["relay"].url
         for worker in "AB":
             port = free_port()
-            self.bases[worker] = f"http://127.0.0.1:{port}"
-            serve = [cmd, "serve", "--config", config, "--port", str(port)]
-            self.pids[f"web {worker}"] = self.child(stack, f"web-{worker}", serve, env,
-                                                    self.bases[worker])  # fmt: skip
-        os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download
-        self.operator = chrome(workdir / "chrome-operator")
+            serve = ["serve", "--config", config, "--port", str(port)]
+            self.children[f"web {worker}"] = self.child(stack, f"web-{worker}", serve, port, env)
+        self.bases = {worker: self.children[f"web {worker}"].url for worker in "AB"}
+        self.operator = Chromium(1280, 720)
         stack.callback(quit_quietly, self.operator)
         self.tabs: list[WallTab] = []
         for index, worker in enumerate(["A", "B"] + ["BA"[i % 2] for i in range(screens)]):
-            driver = chrome(workdir / f"chrome-wall-{index}")
+            driver = Chromium(1280, 720)
             stack.callback(quit_quietly, driver)
             self.tabs.append(WallTab(driver, worker, index))
         for tab in self.tabs:
@@ -196,24 +176,13 @@ class Bench:
         self.operator.execute_script(js.ACK_RECORDER)
 
     def child(
-        self, stack: contextlib.ExitStack, name: str, command: list[str], env: dict[str, str],
-        url: str,
-    ) -> int:  # fmt: skip
-        log = self.workdir / f"{name}.log"
-        with log.open("wb") as out:  # its own session: we stop it (and its group) by PID
-            process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                       cwd=ROOT, start_new_session=True)  # fmt: skip
-        stack.callback(stop_process, process, 10.0, True)
-
-        def answers() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited:\n{log.read_text('utf-8', 'replace')[-3000:]}")
-            with contextlib.suppress(requests.RequestException):
-                return requests.get(f"{url}/healthz", timeout=1).status_code == 200
-            return False
-
-        wait_for(f"{name} did not answer", answers, 60)
-        return process.pid
+        self, stack: contextlib.ExitStack, name: str, args: list[str], port: int,
+        env: dict[str, str],
+    ) -> RunningWall:  # fmt: skip
+        """``citywall <args>`` answering on ``port``, stopped (its group, by PID) at the end."""
+        wall = start_wall(args, self.workdir / f"{name}.log", port, env=env)
+        stack.callback(wall.stop)
+        return wall
 
     def find(self, css: str) -> list[Any]:
         return list(self.operator.find_elements(By.CSS_SELECTOR, css))
@@ -267,7 +236,8 @@ class Bench:
         self.progress("warm-up round (not counted)")
         self.switch(0, "XY-002", "cold")
         self.floor(0, self.tabs[0], "XY-003", "cold")
-        cpu0 = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+        pids = {name: wall.process.pid for name, wall in self.children.items()}
+        cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
         began, load0 = time.monotonic(), os.getloadavg()[0]
         probe = Probe(self.relay_url)
         probe.start()
@@ -304,7 +274,7 @@ class Bench:
         probe.join(15)
         seconds = time.monotonic() - began
         cpu = [f"{k} {(cpu_seconds(pid) - cpu0[k]) / seconds * 100:.0f} %"
-               for k, pid in self.pids.items()]  # fmt: skip
+               for k, pid in pids.items()]  # fmt: skip
         self.notes = [
             f"1-min load average before the rounds {load0:.1f}, after "
             f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs; other work on the VM counts too)",
@@ -419,7 +389,23 @@ def report(samples: Sequence[Sample], notes: list[str], machine: str, md: bool, 
 # -- the run ---------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> None:
+def gaps(samples: Sequence[Sample], bench: Bench, rounds: int) -> list[str]:
+    """What the run could not measure: rounds without samples, tabs that did not play
+    in time (a failure, not a sample), a child process that died under the run."""
+    out = []
+    for what, wanted in (("switch", rounds * len(bench.tabs)), ("floor", rounds)):
+        taken = [s for s in samples if s.what == what]
+        failed = sum(not s.ok for s in taken)
+        if len(taken) < wanted or failed:
+            out.append(f"{what}: {len(taken) - failed} of {wanted} played within {TIMEOUT_S:.0f} s")
+    for name, child in bench.children.items():
+        if child.process.poll() is not None:
+            out.append(f"{name} exited with {child.process.returncode} during the run")
+    return out
+
+
+def run(args: argparse.Namespace) -> list[str]:
+    """Measure, print the report; the gaps (empty: every round played everywhere)."""
     began = time.monotonic()
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="citywall-switch-"))
@@ -427,6 +413,7 @@ def run(args: argparse.Namespace) -> None:
         bench = Bench(stack, workdir, args.screens)
         bench.progress(f"up: relay, workers A and B, {len(bench.tabs)} wall tabs playing XY-001")
         samples = bench.run(args.rounds)
+        missing = gaps(samples, bench, args.rounds)  # before the children stop
         machine = (f"{os.cpu_count()} CPUs, shared VM, everything on it: redis, relay, 2 web "
                    f"workers, {len(bench.tabs)} wall tabs + 1 operator tab (each its own headless "
                    "Chromium)")  # fmt: skip
@@ -438,6 +425,7 @@ def run(args: argparse.Namespace) -> None:
         Path(args.json).write_text(json.dumps([asdict(s) for s in samples], indent=1), "utf-8")
         print(f"raw samples written to {args.json}")
     print(f"(ran {time.monotonic() - began:.0f} s)")
+    return missing
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ issued by connections named ``citywall-web`` (``MONITOR``, addresses from
 
 ``python -m bench.push_latency [--screens 1,10,50] [--events 40] [--interval-ms 250]
 [--quick] [--markdown] [--json PATH]``
-Always exits 0: a benchmark reports, it does not fail.
+Exits 0 only when every row is whole (else 1, saying what is missing).
 """
 
 from __future__ import annotations
@@ -64,9 +64,10 @@ from core.localhost import free_port, stop_process
 from data_feeds.events import CaseEvent, Event, HotlineEvent
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
-from wall.auth.passwords import hash_password
+from testkit.chromium import Chromium
+from testkit.citywall import ROOT, citywall_command
+from testkit.signin import AUTH_YAML, PASSWORDS, sign_in
 
-ROOT: Final = Path(__file__).resolve().parents[1]
 ZONE: Final = "Asia/Shanghai"
 TILE: Final = "kpis"
 PAGE: Final = {"sse": "/wall/screen/1", "interval": "/"}
@@ -113,12 +114,6 @@ redis:
 relay:
   port: ${{RELAY_PORT:-8889}}
 """
-# The wall signs everyone in: the bench's tab and its screens sign in as a viewer.
-BENCH_PASSWORD: Final = "bench-viewer-1"
-BENCH_AUTH: Final = (
-    "auth:\n  users:\n"
-    f"    - {{name: bench, role: viewer, password_hash: '{hash_password(BENCH_PASSWORD)}'}}\n"
-)
 OBSERVER_JS: Final = """
 const cell = document.querySelector(arguments[0]);
 const read = () => cell.querySelector('.cw-kpi__value').textContent;
@@ -135,13 +130,6 @@ return last;
 
 
 # -- processes -------------------------------------------------------------------------
-
-
-def citywall_command() -> str:
-    exe = Path(sys.executable).parent / "citywall"
-    if not exe.exists():
-        raise RuntimeError(f"{exe} not found: install the project first (pip install -e .)")
-    return str(exe)
 
 
 @dataclass
@@ -210,7 +198,7 @@ def write_config(directory: Path, wall: str) -> Path:
         PAGE["sse"] = "/wall/screen/2"  # where the shipped wall puts today's KPIs
     else:
         text = CONFIG.format(zone=ZONE, tile=TILE, inventory=inventory)
-    path.write_text(text + BENCH_AUTH, encoding="utf-8")
+    path.write_text(text + AUTH_YAML, encoding="utf-8")  # the wall signs everyone in
     check = subprocess.run(
         [citywall_command(), "check-config", str(path)], capture_output=True, text=True
     )
@@ -375,43 +363,21 @@ class CommandCounter:
 # -- the screens -----------------------------------------------------------------------
 
 
-def find_chrome() -> tuple[str, str]:
-    found = [shutil.which(name) for name in ("chromium", "chromium-browser", "chromedriver")]
-    browser, driver = found[0] or found[1], found[2]
-    if browser is None or driver is None:
-        raise RuntimeError("chromium and chromedriver are needed (Debian: chromium-driver)")
-    return browser, driver
-
-
 class Tab:
-    """The measuring screen: one real headless Chromium tab."""
+    """The measuring screen: one real headless Chromium tab, signed in as the viewer."""
 
-    def __init__(self, profile: Path) -> None:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+    def __init__(self) -> None:
+        # The performance log holds the requests the page sends (the interval's body).
+        self.driver = Chromium(1280, 720, logs=("performance",))
 
-        from tests.chromium import CHROMIUM_FLAGS
-
-        os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must not try to download
-        browser, driver = find_chrome()
-        options = webdriver.ChromeOptions()
-        options.binary_location = browser
-        for flag in CHROMIUM_FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        options.add_argument("--window-size=1280,720")
-        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-        self.driver = webdriver.Chrome(options=options, service=Service(driver))
-
-    def open(self, url: str, timeout: float = 30.0) -> int:
-        """Sign in, load the page, wait for a number in the dispatched cell, watch it."""
-        base = url.split("/", 3)
-        self.driver.get(f"{base[0]}//{base[2]}/login?next=/{base[3] if len(base) > 3 else ''}")
-        if self.driver.find_elements("id", "password"):  # the interval baseline has none
-            self.driver.find_element("id", "name").send_keys("bench")
-            self.driver.find_element("id", "password").send_keys(BENCH_PASSWORD)
-            self.driver.find_element("css selector", "button[type=submit]").click()
-        self.driver.get(url)
+    def open(self, url: str, signed: bool, timeout: float = 30.0) -> int:
+        """Sign in (the wall; the interval baseline has no login), load the page, wait
+        for a number in the dispatched cell, watch it."""
+        parts = urlsplit(url)
+        if signed:  # lands on the page
+            sign_in(self.driver, f"{parts.scheme}://{parts.netloc}", then=parts.path)
+        else:
+            self.driver.get(url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.driver.execute_script(
@@ -500,7 +466,7 @@ class ProtocolClient(threading.Thread):
 def session_cookie(port: int) -> str:
     """Sign in as the bench's viewer, as a page's login form does; the session cookie."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    form = f"name=bench&password={BENCH_PASSWORD}"
+    form = f"name=viewer&password={PASSWORDS['viewer']}"
     headers = {"Content-Type": "application/x-www-form-urlencoded",
                "Origin": f"http://127.0.0.1:{port}"}  # fmt: skip
     conn.request("POST", "/login", form, headers)
@@ -693,7 +659,7 @@ class Bench:
         server = self.web_tier(mechanism, port)
         stack.callback(server.stop)
         wait_http(server, base)
-        start_value = self.tab.open(base + PAGE[mechanism])
+        start_value = self.tab.open(base + PAGE[mechanism], signed=mechanism == "sse")
         stack.callback(self.tab.blank)
         offset = self.tab.clock_offset_ms()
         clients: list[ProtocolClient] = []
@@ -741,6 +707,7 @@ class Bench:
             if value.isdigit() and int(value) >= target:
                 break
             time.sleep(0.1)
+        server.check()  # a web tier that died in the window: the row is void
         changes = self.tab.changes()
         tab_latencies, missing = latencies(sent, [(at, value) for at, value, _ in changes])
         aggregator = _aggregator_stage(sent, changes)
@@ -953,7 +920,22 @@ def markdown(results: Sequence[Result], args: argparse.Namespace, about: str) ->
 # -- the run ---------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> None:
+def gaps(results: Sequence[Result]) -> list[str]:
+    """What the rows could not measure: events the measuring tab never showed, a
+    protocol client that failed (its row's cost and arrival figures are partial).
+    Updates a client saw late or not at all are a figure of the row (the saturated
+    baseline falls behind), shown in its table, not a gap."""
+    out = []
+    for r in results:
+        row = f"{r.mechanism} x{r.screens}"
+        if r.missing or not r.latencies_ms:
+            out.append(f"{row}: {r.missing} of {r.events} events never shown in the tab")
+        out += [f"{row}: a protocol client failed: {error}" for error in r.errors]
+    return out
+
+
+def run(args: argparse.Namespace) -> list[str]:
+    """Measure every row, print the report; the gaps (empty: every row is whole)."""
     began = time.monotonic()
     screens = sorted({max(1, int(n)) for n in args.screens.split(",") if n.strip()})
     rng = random.Random(args.seed)
@@ -985,7 +967,7 @@ def run(args: argparse.Namespace) -> None:
         )
         counter = CommandCounter(server.port)
         stack.callback(counter.close)
-        tab = Tab(workdir / "chrome")
+        tab = Tab()
         stack.callback(tab.quit)
         bench = Bench(
             client, server.url, config, workdir, tab, counter, iter(cases),
@@ -1012,6 +994,7 @@ def run(args: argparse.Namespace) -> None:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
         print(f"raw figures written to {args.json}")
     print(f"(ran {time.monotonic() - began:.0f} s)")
+    return gaps(results)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

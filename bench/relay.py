@@ -23,7 +23,7 @@ side is measured apart (``/proc/<pid>/stat`` for the relay, ``getrusage`` here).
    decoder only). Goal p95 < 100 ms, drift < 5 ms per 10 min.
 
 ``python -m bench.relay [--quick] [--minutes 10] [--viewers 10,20,40] [--switches 20]``
-Always exits 0: a benchmark reports, it does not fail.
+Exits 0 only when every measurement is whole (else 1, saying what is missing).
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
-import traceback
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.synchronize import Event as MpEvent
 from pathlib import Path
@@ -62,11 +61,11 @@ from aiortc import (
 )
 from aiortc.contrib.media import MediaRelay
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.mediastreams import MediaStreamTrack
 from av.stream import Stream
 
+from bench.report import print_exception, run_reporting
 from core.localhost import free_port
-from core.tokens import sign_viewer_token
 from streams.packets import CLOCK_RATE, EncodedPacket, PacketSource, StreamName
 from streams.relay.hub import CameraHub, Viewer
 from streams.relay.sdp import h264_preferences
@@ -74,6 +73,7 @@ from streams.relay.server import RelaySettings, create_app
 from streams.sources.clock_reader import read_burned_clock
 from streams.sources.sim import SimSource
 from streams.sources.sim_picture import SimPicture
+from testkit.whep import WhepViewer
 
 TOKEN: Final = "bench-token"
 CAMERA: Final = "cam-1"
@@ -292,8 +292,16 @@ class RelayProcess:
             daemon=True,
         )
         self.process.start()
-        if not ready.wait(60):
-            raise RuntimeError(f"relay ({self.mode}) did not start")
+        deadline = time.monotonic() + 60
+        while not ready.wait(0.2):
+            self.check()  # a relay that died (a port taken, an import error) is not waited for
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"relay ({self.mode}) did not start within 60 s")
+
+    def check(self) -> None:
+        """Raise if the relay process has died: every figure after that is void."""
+        if not self.process.is_alive():
+            raise RuntimeError(f"relay ({self.mode}) died: exit code {self.process.exitcode}")
 
     def cpu(self) -> float:
         """Core-seconds used so far by the relay process (all threads)."""
@@ -373,77 +381,34 @@ def own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-@dataclass
-class BenchViewer:
-    base_url: str
-    on_frame: Callable[[Any], None] | None = None
-    marker: bool = False  # complete frames on the marker bit (MarkerJitterBuffer)
-    frames: int = 0
-    posted: float = 0.0  # time.monotonic() at the POST
-    first_frame: float | None = None  # time.monotonic() of the first frame out
-    location: str | None = None
-    pc: RTCPeerConnection = field(
-        default_factory=lambda: RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    )
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+@contextlib.contextmanager
+def marker_receiver() -> Iterator[None]:
+    """While aiortc builds a viewer's receiver: frames complete on the marker bit."""
+    global MARKER_FRAMES
+    MARKER_FRAMES = True
+    try:
+        yield
+    finally:
+        MARKER_FRAMES = False
 
-    async def connect(self, http: aiohttp.ClientSession) -> None:
-        global MARKER_FRAMES
-        MARKER_FRAMES = self.marker
-        try:
-            transceiver = self.pc.addTransceiver("video", direction="recvonly")
-        finally:
-            MARKER_FRAMES = False
-        transceiver.setCodecPreferences(h264_preferences())
 
-        @self.pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            self._tasks.append(asyncio.ensure_future(self._consume(track)))
+async def watch(
+    url: str, http: aiohttp.ClientSession, on_frame: Callable[[Any], None] | None = None,
+    marker: bool = False,
+) -> WhepViewer:  # fmt: skip
+    """A viewer of the bench camera's main stream, playing (or an error: no 201)."""
+    receiver = marker_receiver if marker else contextlib.nullcontext
+    viewer = WhepViewer(url, TOKEN, http, on_frame, receiver, who="bench")
+    await viewer.play(CAMERA, "main")
+    return viewer
 
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        headers = {
-            "Content-Type": "application/sdp",
-            "Authorization": f"Bearer {sign_viewer_token(TOKEN, 'bench', CAMERA)}",
-        }
-        self.posted = time.monotonic()
-        url = f"{self.base_url}/whep/{CAMERA}?stream=main"
-        async with http.post(url, data=self.pc.localDescription.sdp, headers=headers) as r:
-            if r.status != 201:
-                raise RuntimeError(f"POST {url}: {r.status} {await r.text()}")
-            self.location = r.headers.get("Location")
-            answer = await r.text()
-        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
 
-    async def _consume(self, track: MediaStreamTrack) -> None:
-        while True:
-            try:
-                frame = await track.recv()
-            except MediaStreamError:
-                return
-            if self.first_frame is None:
-                self.first_frame = time.monotonic()
-            self.frames += 1
-            if self.on_frame is not None:
-                self.on_frame(frame)
-
-    async def packets(self) -> tuple[int, int]:
-        """(packets received, packets lost) from the inbound-rtp stats."""
-        report = await self.pc.getStats()
-        for stats in report.values():
-            if getattr(stats, "type", "") == "inbound-rtp":
-                return int(stats.packetsReceived), int(stats.packetsLost)
-        return 0, 0
-
-    async def close(self, http: aiohttp.ClientSession | None = None) -> None:
-        if http is not None and self.location is not None:
-            headers = {"Authorization": f"Bearer {sign_viewer_token(TOKEN, 'bench', CAMERA)}"}
-            with contextlib.suppress(Exception):
-                async with http.delete(self.base_url + self.location, headers=headers):
-                    pass
-        await self.pc.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+async def hang_up(viewer: WhepViewer) -> None:
+    """DELETE the session (best effort: the relay may be gone), then close the peer."""
+    if viewer.location is not None:
+        with contextlib.suppress(Exception):
+            await viewer.delete()
+    await viewer.close()
 
 
 async def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
@@ -474,23 +439,24 @@ class FanoutRound:
 
 
 async def fanout(
-    mode: str, counts: Sequence[int], window: float, rounds: int, log: Callable[[str], None]
-) -> list[FanoutRound]:
+    mode: str, counts: Sequence[int], window: float, rounds: int, log: Callable[[str], None],
+    results: list[FanoutRound],
+) -> None:  # fmt: skip
+    """Rounds appended to ``results`` as measured: a failed run still reports them."""
     global COUNT_ONLY
     COUNT_ONLY = True
     relay = RelayProcess(mode)
     relay.start()
-    viewers: list[BenchViewer] = []
-    results: list[FanoutRound] = []
+    viewers: list[WhepViewer] = []
     try:
         async with aiohttp.ClientSession() as http:
             for n in counts:
                 while len(viewers) < n:
-                    viewer = BenchViewer(relay.url)
-                    await viewer.connect(http)
-                    viewers.append(viewer)
+                    viewers.append(await watch(relay.url, http))
                 if not await wait_for(lambda: all(v.frames > 0 for v in viewers), 30):
-                    log(f"  {mode}: {sum(v.frames == 0 for v in viewers)} viewers got nothing")
+                    relay.check()
+                    raise RuntimeError(f"{mode}: {sum(v.frames == 0 for v in viewers)} of "
+                                       f"{n} viewers got no frame within 30 s")  # fmt: skip
                 await asyncio.sleep(6.0)  # settle: handshakes done, GOP bursts drained
                 for _ in range(rounds):
                     frames0 = [v.frames for v in viewers]
@@ -500,6 +466,7 @@ async def fanout(
                     t1, r1, c1 = time.monotonic(), relay.cpu(), own_cpu()
                     frames1 = [v.frames for v in viewers]
                     stats1 = [await v.packets() for v in viewers]
+                    relay.check()  # a relay that died in the window: the round is void
                     seconds = t1 - t0
                     rates = [(b - a) / seconds for a, b in zip(frames0, frames1, strict=True)]
                     results.append(FanoutRound(
@@ -516,7 +483,6 @@ async def fanout(
     finally:
         COUNT_ONLY = False
         relay.close()
-    return results
 
 
 async def profile_fanout(mode: str, viewers: int, seconds: float, top: int = 18) -> str:
@@ -529,11 +495,9 @@ async def profile_fanout(mode: str, viewers: int, seconds: float, top: int = 18)
     COUNT_ONLY = True
     try:
         async with aiohttp.ClientSession() as http:
-            clients = []
-            for _ in range(viewers):
-                clients.append(BenchViewer(relay.url))
-                await clients[-1].connect(http)
+            clients = [await watch(relay.url, http) for _ in range(viewers)]
             await asyncio.sleep(seconds)
+            relay.check()
             await asyncio.gather(*(v.close() for v in clients), return_exceptions=True)
     finally:
         COUNT_ONLY = False
@@ -546,32 +510,34 @@ async def profile_fanout(mode: str, viewers: int, seconds: float, top: int = 18)
 
 
 # ------------------------------------------------------------------ 2. tile switch
-async def switches(mode: str, count: int, seed: int, log: Callable[[str], None]) -> list[float]:
-    """Milliseconds from the POST to the first decoded frame, ``count`` times."""
+async def switches(
+    mode: str, count: int, seed: int, log: Callable[[str], None], out: list[float]
+) -> None:
+    """Milliseconds from the POST to the first decoded frame, ``count`` times, appended
+    to ``out`` as measured (infinite: no frame within 10 s)."""
     rng = random.Random(seed)
     relay = RelayProcess(mode)
     relay.start()
-    out: list[float] = []
     try:
         async with aiohttp.ClientSession() as http:
-            anchor = BenchViewer(relay.url)  # keeps the upstream running
-            await anchor.connect(http)
-            await wait_for(lambda: anchor.frames > 0, 30)
+            anchor = await watch(relay.url, http)  # keeps the upstream running
+            if not await wait_for(lambda: anchor.frames > 0, 30):
+                relay.check()
+                raise RuntimeError(f"{mode}: the anchor viewer got no frame within 30 s")
             for _ in range(count):
                 await asyncio.sleep(rng.uniform(0.3, 0.3 + GOP_S))  # a random GOP phase
-                viewer = BenchViewer(relay.url)
-                await viewer.connect(http)
-                if await wait_for(lambda v=viewer: v.first_frame is not None, 10):  # type: ignore[misc]
-                    assert viewer.first_frame is not None
-                    out.append((viewer.first_frame - viewer.posted) * 1000)
-                else:
-                    out.append(float("inf"))
-                await viewer.close(http)
-            await anchor.close(http)
+                viewer = await watch(relay.url, http)
+                await wait_for(lambda v=viewer: v.first_frame is not None, 10)  # type: ignore[misc]
+                # No frame within 10 s: infinite, counted as a gap by gaps().
+                out.append(
+                    float("inf") if viewer.first_frame is None else viewer.first_frame * 1000
+                )
+                await hang_up(viewer)
+            await hang_up(anchor)
+            relay.check()
     finally:
         relay.close()
     log(f"  {mode:10}: p50 {pct(out, 50):.0f} ms, p95 {pct(out, 95):.0f} ms ({len(out)})")
-    return out
 
 
 # -------------------------------------------------------------------- 3. latency
@@ -608,11 +574,11 @@ async def relay_latency(seconds: float, log: Callable[[str], None]) -> tuple[Lat
     marker, stock = Latency(), Latency()
     try:
         async with aiohttp.ClientSession() as http:
-            viewers = [BenchViewer(relay.url, on_frame=marker.note, marker=True),
-                       BenchViewer(relay.url, on_frame=stock.note)]  # fmt: skip
-            for viewer in viewers:
-                await viewer.connect(http)
-            await wait_for(lambda: all(v.frames > 0 for v in viewers), 30)
+            viewers = [await watch(relay.url, http, marker.note, marker=True),
+                       await watch(relay.url, http, stock.note)]  # fmt: skip
+            if not await wait_for(lambda: all(v.frames > 0 for v in viewers), 30):
+                relay.check()
+                raise RuntimeError("latency: the viewers got no frame within 30 s")
             await asyncio.sleep(1.0)  # past the GOP burst: steady state only
             marker.samples.clear()
             stock.samples.clear()
@@ -623,8 +589,9 @@ async def relay_latency(seconds: float, log: Callable[[str], None]) -> tuple[Lat
                 if m and a:
                     log(f"  relay latency, last 30 s p50: marker-bit {pct(m, 50):.1f} ms, "
                         f"aiortc {pct(a, 50):.1f} ms ({len(marker.samples)} frames)")  # fmt: skip
+            relay.check()
             for viewer in viewers:
-                await viewer.close(http)
+                await hang_up(viewer)
     finally:
         relay.close()
     return marker, stock
@@ -733,8 +700,8 @@ def report(
             ["**switch -> first frame p95 (ms)**", f"{pct(cache, 95):.0f}",
              f"{pct(nocache, 95):.0f}", f"{pct(cache, 95) / pct(nocache, 95):.2f}x",
              "< 200 ms", verdict(pct(cache, 95) < GOAL_SWITCH_P95_MS)],
-            ["switch -> first frame max (ms)", f"{max(cache):.0f}", f"{max(nocache):.0f}",
-             "", "", ""],
+            ["switch -> first frame max (ms)", f"{max(cache):.0f}",
+             f"{max(nocache, default=float('nan')):.0f}", "", "", ""],
         ]  # fmt: skip
     if lat.samples:
         values, dvalues = lat.values(), direct.values()
@@ -748,7 +715,8 @@ def report(
             ["**glass-to-glass p95 (ms)**", f"{pct(values, 95):.1f}",
              f"{pct(dvalues, 95):.1f}", "", "< 100 ms",
              verdict(pct(values, 95) < GOAL_LATENCY_P95_MS)],
-            ["glass-to-glass max (ms)", f"{max(values):.1f}", f"{max(dvalues):.1f}", "", "", ""],
+            ["glass-to-glass max (ms)", f"{max(values):.1f}",
+             f"{max(dvalues, default=float('nan')):.1f}", "", "", ""],
             [f"**drift: last − first {drift_span:.0f} s median (ms, over {minutes:g} min)**",
              f"{drift:+.1f}", f"{direct.drift(min(drift_span, 10)):+.1f}", "",
              "< 5 ms / 10 min", verdict(abs(per10) < GOAL_DRIFT_MS_PER_10MIN)],
@@ -785,37 +753,83 @@ def machine() -> str:
             f"PyAV {av.__version__}")  # fmt: skip
 
 
-async def run(args: argparse.Namespace) -> str:
+@dataclass
+class Measured:
+    """What a run measured; partial if it stopped early."""
+
+    fan: list[FanoutRound] = field(default_factory=list)
+    switch: dict[str, list[float]] = field(default_factory=dict)
+    lat: Latency = field(default_factory=Latency)
+    stock: Latency = field(default_factory=Latency)
+    direct: Latency = field(default_factory=Latency)
+
+
+async def measure(args: argparse.Namespace, got: Measured, log: Callable[[str], None]) -> None:
+    counts = [int(n) for n in args.viewers.split(",")]
+    log("1. fan-out cost")
+    for mode in ("citywall", "mediarelay"):
+        await fanout(mode, counts, args.window, args.rounds, log, got.fan)
+    log("2. tile switch")
+    for mode in ("citywall", "nocache"):
+        await switches(mode, args.switches, 4, log, got.switch.setdefault(mode, []))
+    log("3. latency: direct baseline")
+    got.direct = await direct_latency(args.direct_seconds)
+    log(f"  direct: p50 {pct(got.direct.values(), 50):.1f} ms ({len(got.direct.samples)})")
+    log(f"3. latency through the relay, {args.minutes:g} min")
+    got.lat, got.stock = await relay_latency(args.minutes * 60, log)
+
+
+def gaps(args: argparse.Namespace, got: Measured) -> list[str]:
+    """Every measurement the run should have and has not (empty: complete)."""
+    out = []
+    for mode in ("citywall", "mediarelay"):
+        for n in (int(n) for n in args.viewers.split(",")):
+            rounds = [r for r in got.fan if r.mode == mode and r.viewers == n]
+            if len(rounds) < args.rounds:
+                out.append(f"fan-out {mode} N={n}: {len(rounds)} of {args.rounds} rounds")
+            if any(r.fps_min == 0 for r in rounds):
+                out.append(f"fan-out {mode} N={n}: a viewer got no frame in a round")
+    for mode in ("citywall", "nocache"):
+        shown = [v for v in got.switch.get(mode, []) if v != float("inf")]
+        if len(shown) < args.switches:
+            out.append(f"switch {mode}: {len(shown)} of {args.switches} showed a frame in 10 s")
+    for name, latency in (("direct", got.direct), ("relay, marker-bit", got.lat),
+                          ("relay, aiortc receiver", got.stock)):  # fmt: skip
+        if not latency.samples:
+            out.append(f"latency ({name}): no frame with a readable clock")
+    return out
+
+
+async def run(args: argparse.Namespace) -> list[str]:
+    """Measure, print the table (partial if a step failed), return the gaps."""
     began = time.monotonic()
 
     def log(text: str) -> None:
         print(f"[{time.monotonic() - began:6.1f} s] {text}", flush=True)
 
-    counts = [int(n) for n in args.viewers.split(",")]
     global SHARED_LOOP
     loop_packets = SHARED_LOOP = encode_loop()
     loop_kbps = sum(len(p.data) for p in loop_packets) * 8 / (len(loop_packets) / FPS) / 1000
     log(f"loop source: {len(loop_packets)} packets, {loop_kbps:.0f} kbit/s")
-    fan: list[FanoutRound] = []
-    switch: dict[str, list[float]] = {}
-    lat, stock, direct = Latency(), Latency(), Latency()
+    got, failed = Measured(), []
     try:
-        log("1. fan-out cost")
-        for mode in ("citywall", "mediarelay"):
-            fan += await fanout(mode, counts, args.window, args.rounds, log)
-        log("2. tile switch")
-        for mode in ("citywall", "nocache"):
-            switch[mode] = await switches(mode, args.switches, seed=4, log=log)
-        log("3. latency: direct baseline")
-        direct = await direct_latency(args.direct_seconds)
-        log(f"  direct: p50 {pct(direct.values(), 50):.1f} ms ({len(direct.samples)})")
-        log(f"3. latency through the relay, {args.minutes:g} min")
-        lat, stock = await relay_latency(args.minutes * 60, log)
-    except Exception:
-        traceback.print_exc()
+        await measure(args, got, log)
+    except Exception as exc:  # the table still shows what was measured; the exit says it failed
+        print_exception(exc)
+        failed = [f"stopped early: {type(exc).__name__}: {exc}"]
         log("stopped early: the table has what was measured")
     span = 30.0 if args.quick else 60.0
-    return report(fan, switch, lat, stock, direct, span, args.minutes, loop_kbps)
+    text = report(got.fan, got.switch, got.lat, got.stock, got.direct, span, args.minutes,
+                  loop_kbps)  # fmt: skip
+    print("\n" + text, flush=True)
+    return failed + gaps(args, got)
+
+
+async def profile_all() -> list[str]:
+    for mode in ("citywall", "mediarelay"):
+        print(f"\n== {mode}, 40 viewers, 30 s ==", flush=True)
+        print(await profile_fanout(mode, 40, 30.0), flush=True)
+    return []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -837,13 +851,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.direct_seconds = 20.0 if args.quick else 60.0
     print(f"bench.relay on {machine()}", flush=True)
     if args.profile:
-        for mode in ("citywall", "mediarelay"):
-            print(f"\n== {mode}, 40 viewers, 30 s ==", flush=True)
-            print(asyncio.run(profile_fanout(mode, 40, 30.0)), flush=True)
-        return 0
-    text = asyncio.run(run(args))
-    print("\n" + text, flush=True)
-    return 0
+        return run_reporting(lambda: asyncio.run(profile_all()))
+    return run_reporting(lambda: asyncio.run(run(args)))
 
 
 if __name__ == "__main__":

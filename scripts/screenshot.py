@@ -10,23 +10,20 @@ until the live tiles are live and the cameras play, then saves the page.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
+# Run as a file (python scripts/screenshot.py): the checkout's packages, testkit among
+# them (never installed), are found from the repo root.
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-
-from core.localhost import free_port, stop_process  # noqa: E402
-from tests.chromium import CHROMIUM_FLAGS  # noqa: E402 (after the path is set)
+from core.localhost import free_port  # noqa: E402 (after the path is set)
+from testkit.chromium import Chromium  # noqa: E402
+from testkit.citywall import start_wall  # noqa: E402
+from testkit.signin import sign_in  # noqa: E402
 
 CONSOLE_READY = """
 const mini = document.getElementById('console-mini');
@@ -35,21 +32,11 @@ return !!mini && mini.children.length > 0
 """
 READY = """
 const wall = document.getElementById('wall');
-const cells = [...document.querySelectorAll('.cw-camera__cell')];
+const cells = [...document.querySelectorAll('.cw-camera__cell')]
+    .filter(c => !c.closest('.cw-camera__template'));  // the hidden cell camera.js clones
 return !!wall && wall.dataset.liveState === 'live'
     && cells.every(c => c.dataset.state === 'playing');
 """
-
-
-def wait_until_up(url: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer")
 
 
 def demo_password(log: Path, role: str) -> str:
@@ -60,11 +47,13 @@ def demo_password(log: Path, role: str) -> str:
     raise SystemExit(f"the demo printed no login:\n{log.read_text('utf-8')}")
 
 
-def sign_in(driver: webdriver.Chrome, base: str, role: str, password: str) -> None:
-    driver.get(f"{base}/login")
-    driver.find_element("id", "name").send_keys(role)
-    driver.find_element("id", "password").send_keys(password)
-    driver.find_element("css selector", "button[type=submit]").click()
+def wait_ready(driver: Chromium, script: str, timeout: float = 120) -> None:
+    """Until the page says it is live (a screenshot of a half-drawn wall is no use)."""
+    deadline = time.monotonic() + timeout
+    while not driver.execute_script(script):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the page was not ready within {timeout:.0f} s")
+        time.sleep(0.5)
 
 
 def main() -> None:
@@ -75,44 +64,23 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=20.0, help="seconds after ready")
     parser.add_argument("--role", default="viewer", help="who signs in (the demo's users)")
     args = parser.parse_args()
-    os.environ["SE_OFFLINE"] = "true"
-    chromium = shutil.which("chromium") or sys.exit("chromium not found")
-    driver_path = shutil.which("chromedriver") or sys.exit("chromedriver not found")
+    width, height = (int(v) for v in args.size.split("x"))
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "demo.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "citywall"), "demo", "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    width, height = (int(v) for v in args.size.split("x"))
+    demo = start_wall(["demo", "--port", str(port)], log, port, timeout=300)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz")
-        with tempfile.TemporaryDirectory() as profile:
-            options = webdriver.ChromeOptions()
-            options.binary_location = chromium
-            for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
-                options.add_argument(flag)
-            options.add_argument(f"--window-size={width},{height}")
-            driver = webdriver.Chrome(options=options, service=Service(driver_path))
-            try:
-                base = f"http://127.0.0.1:{port}"
-                sign_in(driver, base, args.role, demo_password(log, args.role))
-                driver.get(f"http://127.0.0.1:{port}{args.path}")
-                deadline = time.monotonic() + 120
-                ready = CONSOLE_READY if args.path.startswith("/console") else READY
-                while not driver.execute_script(ready) and time.monotonic() < deadline:
-                    time.sleep(0.5)
-                time.sleep(args.settle)
-                driver.save_screenshot(str(args.out.resolve()))
-            finally:
-                driver.quit()
+        driver = Chromium(width, height)
+        try:
+            password = demo_password(log, args.role)
+            sign_in(driver, demo.url, args.role, then=args.path, password=password)
+            wait_ready(driver, CONSOLE_READY if args.path.startswith("/console") else READY)
+            time.sleep(args.settle)  # the charts' and the map's animations end
+            driver.save_screenshot(str(args.out.resolve()))
+        finally:
+            driver.quit()
         print(f"wrote {args.out}")
     finally:
-        stop_process(server, group=True, timeout=20)
+        demo.stop(timeout=20)  # the demo stops its own Redis and relay first
 
 
 if __name__ == "__main__":
