@@ -3,9 +3,10 @@
  * The server sends frames of tile parts (key → value): a full frame on connect,
  * then deltas (changed keys only; null removes a key). This file keeps each tile's
  * state, asks the tile type's renderer to draw the parts that changed, and shows
- * the stale badge ("数据中断 · 12 s") while the data is not live. Renderers
- * register themselves in window.citywallRenderers[type] = function (tileEl, state,
- * changedParts) and are found at render time, so asset load order does not matter.
+ * the stale badge ("数据中断 · 12 s") while the data is not live. Every element with
+ * [data-live] and a [data-tile-id] is fed; its [data-renderer] (the tile type, named
+ * by the tile's view) is window.citywallRenderers[name] = function (el, state,
+ * changedParts), found at render time, so asset load order does not matter.
  */
 (function () {
   "use strict";
@@ -19,7 +20,7 @@
   let lastMessageAt = 0;
 
   function liveTiles() {
-    return Array.from(document.querySelectorAll(".cw-tile[data-live]"));
+    return Array.from(document.querySelectorAll("[data-live][data-tile-id]"));
   }
 
   function markDirty(tileId, parts) {
@@ -55,27 +56,28 @@
   }
 
   function draw() {
+    const drawn = new Set();
     liveTiles().forEach((el) => {
       const tileId = el.dataset.tileId;
       if (!state[tileId]) return;
       // A tile mounted after the data arrived (or re-mounted by the router) draws everything.
       const parts = el.__cwDrawn ? dirty[tileId] : new Set(Object.keys(state[tileId]));
       if (!parts || parts.size === 0) return;
-      const render = renderers[el.dataset.tileType];
+      const render = renderers[el.dataset.renderer];
       if (!render) return;
       try {
         render(el, state[tileId], parts);
         el.__cwDrawn = true;
-        delete dirty[tileId];
       } catch (err) {
         console.warn("citywall: tile " + tileId + " could not draw", err);
-        delete dirty[tileId];
       }
+      drawn.add(tileId); // several elements may show one tile (the console's miniature)
     });
+    drawn.forEach((tileId) => delete dirty[tileId]);
   }
 
   function connect() {
-    const ids = liveTiles().map((el) => el.dataset.tileId).sort().join(",");
+    const ids = Array.from(new Set(liveTiles().map((el) => el.dataset.tileId))).sort().join(",");
     if (ids === subscribed && source) return;
     if (source) source.close();
     subscribed = ids;

@@ -49,8 +49,13 @@ class Keys:
         the web tier calls the live state stale when it is missing or old."""
         return self.prefix + "heartbeat:aggregator"
 
+    @property
+    def case_prefix(self) -> str:
+        """A case's hash is ``<this><case id>``."""
+        return self.prefix + "case:"
+
     def case(self, case_id: str) -> str:
-        return self.prefix + "case:" + case_id
+        return self.case_prefix + case_id
 
     @property
     def open_cases(self) -> str:
@@ -73,20 +78,33 @@ class Keys:
         """officer -> "lat,lon,ms,grid": the last fix."""
         return self.prefix + "state:positions"
 
+    @property
+    def trail_prefix(self) -> str:
+        return self.prefix + "trail:"
+
     def trail(self, officer_id: str) -> str:
         """The officer's last fixes, newest first ("lat,lon,ms"), a capped list."""
-        return self.prefix + "trail:" + officer_id
+        return self.trail_prefix + officer_id
+
+    @property
+    def checkins_prefix(self) -> str:
+        return self.prefix + "checkins:"
 
     def checkins(self, day: str) -> str:
-        return self.prefix + "checkins:" + day
+        """The officers who checked in on a local day, ``YYYYMMDD`` (a set)."""
+        return self.checkins_prefix + day
 
     @property
     def cameras(self) -> str:
         return self.prefix + "state:cameras"
 
+    @property
+    def kpi_prefix(self) -> str:
+        return self.prefix + "kpi:"
+
     def kpi_bucket(self, hour: str) -> str:
         """Counters of one local hour, ``YYYYMMDDHH``."""
-        return self.prefix + "kpi:" + hour
+        return self.kpi_prefix + hour
 
     # ── counters the aggregator keeps beside the state ─────────────────────
     @property

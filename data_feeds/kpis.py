@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final, Literal, cast
 from zoneinfo import ZoneInfo
@@ -22,54 +21,10 @@ import redis
 
 from core.keys import Keys
 from data_feeds import catalog
+from data_feeds.kpi_catalog import KPI_BY_KEY, KPIS
 
 Dimension = Literal["category", "source", "grid"]
 DIMENSION_PREFIX: Final[dict[str, str]] = {"category": "c:", "source": "s:", "grid": "g:"}
-
-
-@dataclass(frozen=True)
-class Kpi:
-    key: str
-    zh: str
-    en: str
-    numerator: str
-    denominator: str | None = None  # a rate when set
-    scale: float = 1.0  # e.g. seconds -> minutes
-
-
-KPIS: Final[tuple[Kpi, ...]] = (
-    Kpi("reported", "受理数", "Reports accepted", "reported"),
-    Kpi("filed", "立案数", "Cases filed", "filed"),
-    Kpi("dispatched", "派遣案件数", "Cases dispatched", "dispatched"),
-    Kpi("video_captures", "视频抓拍数", "Video auto-captures", "video_captures"),
-    Kpi("hotline_calls", "热线受理数", "12319 hotline calls", "hotline_calls"),
-    Kpi("approvals_published", "审批公示数", "Approvals published", "approvals_published"),
-    Kpi("closed", "结案数", "Cases closed", "closed"),
-    Kpi("due", "应结案数", "Cases due", "due"),
-    Kpi("closure_rate", "结案率", "Closure rate", "closed", "due"),
-    Kpi("ontime_closure_rate", "按期结案率", "On-time closure rate", "closed_on_time", "due"),
-    Kpi(
-        "two_hour_rate", "2小时办结率", "Solved within 2 h", "ordinary_closed_2h", "ordinary_closed"
-    ),
-    Kpi(
-        "timely_dispatch_rate",
-        "及时派遣率",
-        "Timely dispatch rate",
-        "dispatched_timely",
-        "dispatched",
-    ),
-    Kpi("rework_rate", "返工率", "Rework rate", "rework", "handled"),
-    Kpi(
-        "mean_handle_minutes",
-        "平均处置时长(分)",
-        "Mean handling time (min)",
-        "handle_seconds",
-        "handle_count",
-        1 / 60,
-    ),
-    Kpi("checkins", "签到人数", "Officers checked in", "checkins"),
-)
-KPI_BY_KEY: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in KPIS}
 
 
 class DayTotals:

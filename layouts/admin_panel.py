@@ -5,6 +5,7 @@ console as ``citywall token`` does, audited the same way."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from core.outage import OUTAGE_ERRORS
 from wall.auth.devices import Device, DeviceTokens
 from wall.auth.gate import current_name
 from wall.html_attrs import attrs
-from wall.tiles.base import TileContext
+from wall.tile_view import TileContext
 
 
 def admin_panel(ctx: TileContext) -> Component:
@@ -51,6 +52,7 @@ def admin_panel(ctx: TileContext) -> Component:
             ),
             html.Div(id="admin-tokens"),
             dcc.Store(id="admin-tokens-sig"),
+            dcc.Store(id="admin-tokens-version"),
         ],
         className="cw-console__box cw-console__admin",
     )
@@ -72,32 +74,45 @@ def register_admin_callbacks(
         prevent_initial_call=True,
     )
 
+    # Create and revoke have their own callback: were they in the list's (which the
+    # console's 1 s tick triggers), a tick while the request is in flight would make the
+    # Dash renderer drop its answer, and with it the one-time token URL.
     @app.callback(
         Output("admin-new-token", "children"),
-        Output("admin-tokens", "children"),
-        Output("admin-tokens-sig", "data"),
+        Output("admin-tokens-version", "data"),
         Input("admin-create", "n_clicks"),
         Input({"admin": "revoke", "id": ALL}, "n_clicks"),
-        Input("console-tick", "n_intervals"),
         State("admin-screen", "value"),
         State("admin-name", "value"),
+        prevent_initial_call=True,
+    )
+    def _actions(_create: Any, _revoke: Any, screen: Any, name: Any) -> tuple[Any, Any]:
+        if devices is None:
+            return tile_ctx.translate("console.no_redis"), no_update
+        try:
+            return _act(tile_ctx, devices, ctx.triggered_id, screen, name), time.time()
+        except OUTAGE_ERRORS:
+            return tile_ctx.translate("console.redis_down"), no_update
+
+    @app.callback(
+        Output("admin-tokens", "children"),
+        Output("admin-tokens-sig", "data"),
+        Input("console-tick", "n_intervals"),
+        Input("admin-tokens-version", "data"),
         State("admin-tokens-sig", "data"),
     )
-    def _tokens(
-        _create: Any, _revoke: Any, _tick: Any, screen: Any, name: Any, signature: Any
-    ) -> tuple[Any, Any, Any]:
+    def _tokens(_tick: Any, _version: Any, signature: Any) -> tuple[Any, Any]:
         if devices is None:
-            return tile_ctx.translate("console.no_redis"), [], None
+            return [], None
         try:
-            shown = _act(tile_ctx, devices, ctx.triggered_id, screen, name)
             listed = devices.list()
         except OUTAGE_ERRORS:
-            return tile_ctx.translate("console.redis_down"), no_update, no_update
+            return no_update, no_update
         # Redrawn only when a device changed: a redraw would lose a click under way.
         fresh = json.dumps([device.__dict__ for device in listed], sort_keys=True)
         if fresh == signature:
-            return shown, no_update, no_update
-        return shown, _token_table(tile_ctx, listed), fresh
+            return no_update, no_update
+        return _token_table(tile_ctx, listed), fresh
 
 
 def _act(tile_ctx: TileContext, devices: DeviceTokens, trigger: Any, screen: Any, name: Any) -> Any:

@@ -1,9 +1,12 @@
 """The console's callbacks. Every id starts with ``console``, so the role guard
-(wall/auth/operator_guard.py) refuses them to anyone below operator before they run."""
+(wall/auth/operator_guard.py) refuses them to anyone below operator before they run.
+
+The miniature, the selection and the alarm banner are not here: they follow the live
+push (assets/console.js). What stays on a timer is what no push announces: the
+audit log, snapshots, tours and presets saved elsewhere, camera statuses."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,12 +15,13 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
 from core.outage import OUTAGE_ERRORS
-from layouts._console_views import alarm_banner, audit_table, camera_results, miniature
+from layouts._console_views import audit_table, camera_results
+from layouts.console_page import SELECTED_STORE
 from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
 from wall.control.snapshots import SnapshotError, SnapshotStore
-from wall.tiles.base import TileContext
+from wall.tile_view import TileContext
 
 log = logging.getLogger(__name__)
 AUDIT_SHOWN = 15
@@ -31,26 +35,22 @@ def register_console_callbacks(
     _register_refresh(app, tile_ctx, snapshots)
     _register_search(app, tile_ctx)
 
-    @app.callback(
-        Output("console-selected", "data"),
-        Input({"console": "cell", "tile": ALL, "cell": ALL}, "n_clicks"),
-        prevent_initial_call=True,
+    # A selection the server made (the next cell after a pick) reaches the miniature.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        "function (selected) { return window.citywallConsole.showSelected(selected); }",
+        Output("console-selected-shown", "data"),
+        Input(SELECTED_STORE, "data"),
     )
-    def _select(_clicks: list[int | None]) -> Any:
-        trigger = ctx.triggered_id
-        if not isinstance(trigger, dict) or not ctx.triggered[0].get("value"):
-            return no_update
-        return {"tile": trigger["tile"], "cell": trigger["cell"]}
 
     @app.callback(
         Output("console-message", "children"),
         Output("console-version", "data"),
-        Output("console-selected", "data", allow_duplicate=True),
+        Output(SELECTED_STORE, "data", allow_duplicate=True),
         Input({"console": "pick", "id": ALL}, "n_clicks"),
         Input("console-map-cameras", "clickData"),
         Input({"console": "layout", "n": ALL}, "n_clicks"),
         *[Input(f"console-{name}", "n_clicks") for name in ActionNames],
-        State("console-selected", "data"),
+        State(SELECTED_STORE, "data"),
         State("console-search", "value"),
         State("console-tour", "value"),
         State("console-tour-name", "value"),
@@ -171,21 +171,13 @@ class ConsoleActions:
     ) -> str:
         if self.snapshots is None:
             return self.t("console.no_snapshots")
-        shown = shown_now(control, tile_id)
+        shown = control.showing(tile_id).cameras  # the alarm's camera while it holds the tile
         camera_id = shown[min(cell, len(shown) - 1)]
         try:
             snap = self.snapshots.take(camera_id, who, (case_id or "").strip() or None)
         except (SnapshotError, ValueError) as exc:  # relay down, dead camera; bad case id
             return f"✗ {exc}"
         return self.t("console.done.snapshot", camera=camera_id, id=snap.id)
-
-
-def shown_now(control: WallControl, tile_id: str) -> tuple[str, ...]:
-    """What the tile shows on the wall now: the alarm's camera while it holds the tile."""
-    alarm = control.alarm()
-    if alarm is not None and alarm.tile_id == tile_id and alarm.camera_id:
-        return (alarm.camera_id,)
-    return control.view(tile_id).showing(control.now_ms())
 
 
 def clicked_feature() -> dict[str, Any] | None:
@@ -213,92 +205,44 @@ def _statuses(control: WallControl | None) -> dict[str, str]:
 
 def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore | None) -> None:
     @app.callback(
-        Output("console-mini", "children"),
-        Output("console-mini-sig", "data"),
-        Output("console-selection", "children"),
-        Output("console-alarm", "children"),
-        Output("console-alarm-ack", "hidden"),
-        Output("console-alarm-case", "data"),
         Output("console-audit", "children"),
         Output("console-snapshots", "children"),
         Output("console-tour", "options"),
         Output("console-preset", "options"),
         Output("console-map-cameras", "hideout"),
+        Output("console-message", "children", allow_duplicate=True),
         Input("console-tick", "n_intervals"),
         Input("console-version", "data"),
-        Input("console-selected", "data"),
-        State("console-mini-sig", "data"),
         State("console-tour", "options"),
         State("console-preset", "options"),
         State("console-map-cameras", "hideout"),
+        prevent_initial_call="initial_duplicate",
     )
-    def _refresh(
-        _tick: Any, _version: Any, selected: Any, signature: Any, *shown: Any
-    ) -> tuple[Any, ...]:
+    def _refresh(_tick: Any, _version: Any, *shown: Any) -> tuple[Any, ...]:
         control = tile_ctx.control
         if control is None:
             message = tile_ctx.translate("console.no_redis")
-            return (message, "", "", [], True, None, "", "", [], [], no_update)
+            return ("", "", [], [], no_update, message)
         try:
-            fresh = _refresh_from(tile_ctx, control, snapshots, selected or {}, signature)
+            fresh = _refresh_from(tile_ctx, control, snapshots)
         except OUTAGE_ERRORS:
-            down = tile_ctx.translate("console.redis_down")
-            return (no_update, no_update, down, *([no_update] * 8))
+            return (*([no_update] * 5), tile_ctx.translate("console.redis_down"))
         # Lists and map markers are redrawn only when they changed: a redraw loses a
         # click under way (a new hideout re-creates every marker of the map).
         unchanged = [
             new if new != old else no_update for new, old in zip(fresh[-3:], shown, strict=True)
         ]
-        return (*fresh[:-3], *unchanged)
+        return (*fresh[:-3], *unchanged, no_update)
 
 
 def _refresh_from(
-    tile_ctx: TileContext,
-    control: WallControl,
-    snapshots: SnapshotStore | None,
-    selected: dict[str, Any],
-    signature: Any,
+    tile_ctx: TileContext, control: WallControl, snapshots: SnapshotStore | None
 ) -> tuple[Any, ...]:
-    now = control.now_ms()
-    views, alarm = control.views(), control.alarm()
-    shown = {tile_id: view.showing(now) for tile_id, view in views.items()}
-    if alarm is not None and alarm.camera_id and alarm.tile_id in shown:
-        shown[alarm.tile_id] = (alarm.camera_id,)  # what the wall shows while it holds
-    state = [shown, selected, alarm.case_id if alarm else None,
-             {t: v.tour.name if v.tour else None for t, v in views.items()}]  # fmt: skip
-    new_signature = json.dumps(state, sort_keys=True, ensure_ascii=False)
-    mini = (
-        no_update
-        if new_signature == signature
-        else miniature(tile_ctx, views, alarm, selected, now)
-    )
     tours = [{"label": f"{n} ({len(t.cameras)})", "value": n} for n, t in control.tours().items()]
     presets = [{"label": name, "value": name} for name in control.presets()]
     audit = audit_table(tile_ctx, control.audit.latest(AUDIT_SHOWN))
-    return (
-        mini,
-        new_signature,
-        _selection_text(tile_ctx, selected, shown),
-        alarm_banner(tile_ctx, alarm),
-        alarm is None,
-        alarm.case_id if alarm else None,
-        audit,
-        _snapshot_list(snapshots),
-        tours,
-        presets,
-        {"status": control.camera_statuses()},
-    )
-
-
-def _selection_text(
-    tile_ctx: TileContext, selected: dict[str, Any], shown: dict[str, tuple[str, ...]]
-) -> str:
-    tile_id = str(selected.get("tile") or "")
-    cameras = shown.get(tile_id, ())
-    if not cameras:
-        return tile_ctx.translate("console.select_tile")
-    cell = min(int(selected.get("cell") or 0), len(cameras) - 1)
-    return tile_ctx.translate("console.selected", tile=tile_id, cell=cell + 1, camera=cameras[cell])
+    statuses = {"status": control.camera_statuses()}
+    return (audit, _snapshot_list(snapshots), tours, presets, statuses)
 
 
 def _snapshot_list(snapshots: SnapshotStore | None) -> list[Component]:

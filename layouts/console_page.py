@@ -1,6 +1,8 @@
 """``/console``: the operators' desk (operator role, checked on the server).
 
-Left, a live miniature of the wall: click a cell of a camera tile to select it.
+Left, a live miniature of the wall: click a cell of a camera tile to select it. The
+miniature, the selection and the alarm banner follow the camera tiles' live part
+``view`` over the same push as the wall's screens (assets/console.js draws them).
 Right, what to put there: search cameras (name, road, grid, tag), pick one from the
 list or on the map, choose the tile's multi-view; run tours, recall or save presets;
 acknowledge the alarm; take a snapshot for evidence; and the audit log below. The
@@ -9,35 +11,47 @@ callbacks are in layouts/console_callbacks.py; the state itself in wall/control.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Final
 
 import dash_leaflet as dl
 from dash import dcc, html
 from dash.development.base_component import Component
 
 from layouts.admin_panel import admin_panel
-from wall.config.basemap import basemap_layer
-from wall.tiles._map_layout import camera_features, usable_basemap
-from wall.tiles.base import TileContext
-from wall.tiles.camera import GRID_SIZES
+from layouts.tile_frame import live_attrs
+from wall.config.tiles.base import TileConfig
+from wall.config.tiles.camera import GRID_SIZES
+from wall.geometry import percent_box, tile_rect
+from wall.html_attrs import attrs
+from wall.tile_view import TileContext
+from wall.tile_views import AnyTileView
+from wall.ui.basemap import camera_features, usable_basemap, water_and_roads
 
-TICK_MS = 1000  # the miniature, alarm, snapshots and audit refresh this often
+TICK_MS = 2000  # the audit log, snapshots, tours, presets and camera statuses refresh
+SELECTED_STORE: Final = "console-selected"  # the selected cell; console.js writes it too
+ALARM_STORE: Final = "console-alarm-case"  # the alarm the operator sees (to acknowledge)
+ALARM_ACK: Final = "console-alarm-ack"
+MINI_RENDERER: Final = "console-mini"  # assets/console.js draws the camera tiles' boxes
 
 
-def first_camera_tile(ctx: TileContext) -> str | None:
-    return next((tile.id for tile in ctx.config.tiles if tile.type == "camera"), None)
+def camera_tiles(ctx: TileContext) -> list[TileConfig]:
+    return [tile for tile in ctx.config.tiles if tile.camera_cells() is not None]
 
 
-def console_page(ctx: TileContext, admin: bool = False) -> Component:
+def console_page(
+    ctx: TileContext, views: Mapping[str, AnyTileView], admin: bool = False
+) -> Component:
     t = ctx.translate
-    selected = {"tile": first_camera_tile(ctx), "cell": 0}
+    holders = camera_tiles(ctx)
+    selected = {"tile": holders[0].id if holders else None, "cell": 0}
     return html.Div(
         [
             dcc.Interval(id="console-tick", interval=TICK_MS),
-            dcc.Store(id="console-selected", data=selected),
+            dcc.Store(id=SELECTED_STORE, data=selected),
+            dcc.Store(id="console-selected-shown"),
             dcc.Store(id="console-version", data=0),
-            dcc.Store(id="console-mini-sig"),
-            dcc.Store(id="console-alarm-case"),  # the alarm the operator sees (to acknowledge)
+            dcc.Store(id=ALARM_STORE),
             html.Header(
                 [
                     html.H1(f"{ctx.config.wall.title} · {t('console.title')}"),
@@ -47,15 +61,13 @@ def console_page(ctx: TileContext, admin: bool = False) -> Component:
                 className="cw-console__header",
             ),
             html.Div(id="console-alarm", className="cw-console__alarm"),
-            html.Button(
-                t("console.ack"), id="console-alarm-ack", className="cw-console__ack", hidden=True
-            ),
+            html.Button(t("console.ack"), id=ALARM_ACK, className="cw-console__ack", hidden=True),
             html.Main(
                 [
                     html.Section(
                         [
                             html.H2(t("console.wall")),
-                            html.Div(id="console-mini", className="cw-console__mini"),
+                            _miniature(ctx, views),
                             html.Div(id="console-selection", className="cw-console__selection"),
                             _layout_buttons(ctx),
                             _tours(ctx),
@@ -78,7 +90,44 @@ def console_page(ctx: TileContext, admin: bool = False) -> Component:
         ],
         id="console",
         className="cw-console",
-    )
+        **attrs(
+            data_selected_store=SELECTED_STORE,
+            data_alarm_store=ALARM_STORE,
+            data_alarm_ack=ALARM_ACK,
+            data_label_selected=t("console.selected", tile="{tile}", cell="{cell}",
+                                  camera="{camera}"),
+            data_label_select_tile=t("console.select_tile"),
+            data_label_urgent=t("alarm.urgent"),
+            data_label_video=t("alarm.video"),
+            data_label_no_camera=t("alarm.no_camera"),
+            data_label_distance=t("alarm.distance", m="{m}"),
+        ),
+    )  # fmt: skip
+
+
+def _miniature(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component:
+    """Every tile where it is on the wall; camera tiles are live (console.js fills their
+    cells from the pushed view, clickable)."""
+    boxes: list[Component] = []
+    for tile in ctx.config.tiles:
+        box = percent_box(tile_rect(tile), ctx.config.wall)
+        if tile.camera_cells() is None:
+            boxes.append(html.Div(tile.title or tile.type, className="cw-mini__tile", style=box))
+            continue
+        marks = {**live_attrs(views[tile.type]), **attrs(data_renderer=MINI_RENDERER)}
+        boxes.append(
+            html.Div(
+                [
+                    html.Div(tile.title or tile.id, className="cw-mini__title"),
+                    html.Div(className="cw-mini__cells"),
+                ],
+                className="cw-mini__tile cw-mini__tile--camera",
+                style=box,
+                **attrs(data_tile=tile.id, data_tile_id=tile.id, data_title=tile.title or tile.id),
+                **marks,
+            )
+        )
+    return html.Div(boxes, id="console-mini", className="cw-console__mini")
 
 
 def _layout_buttons(ctx: TileContext) -> Component:
@@ -144,19 +193,12 @@ def _picker(ctx: TileContext) -> Component:
 def _console_map(ctx: TileContext) -> Component:
     """The cameras over the e-map's own basemap, for clicking (assets/console.js)."""
     spec = ctx.config.map
-    layers: list[Any] = []
+    layers: list[Component] = []
     basemap = None if spec.tiles else usable_basemap(spec.basemap)
     if spec.tiles:
         layers.append(dl.TileLayer(url=spec.tiles))
     elif basemap is not None:
-        layers += [
-            dl.GeoJSON(
-                data=basemap_layer(basemap, layer),
-                interactive=False,
-                style={"variable": f"citywallMap.{layer}Style"},
-            )
-            for layer in ("water", "road")
-        ]
+        layers += water_and_roads(basemap)
     layers.append(
         dl.GeoJSON(
             id="console-map-cameras",

@@ -16,16 +16,17 @@ from layouts.tile_frame import tile_frame
 from layouts.wall_page import live_labels, wall_style
 from wall.geometry import screen_rect, tiles_on_screen
 from wall.html_attrs import attrs
-from wall.tiles.base import TileContext, TileType
+from wall.tile_view import TileContext
+from wall.tile_views import AnyTileView
 
 
-def screen_page(ctx: TileContext, types: Mapping[str, TileType], number: int) -> Component:
+def screen_page(ctx: TileContext, views: Mapping[str, AnyTileView], number: int) -> Component:
     wall = ctx.config.wall
     screen = screen_rect(wall, number)
     tiles = tiles_on_screen(wall, list(ctx.config.tiles), number)
     return html.Div(
         html.Div(
-            [tile_frame(tile, ctx, types) for tile in tiles],
+            [tile_frame(tile, ctx, views) for tile in tiles],
             id="wall",
             className="cw-wall cw-wall--screen",
             style={**wall_style(ctx), "--col": str(screen.x), "--row": str(screen.y)},

@@ -1,9 +1,9 @@
 """``/tablet``: leadership's read-only summary, from 768 to 1366 px wide.
 
-Today's KPIs, the e-map and the overdue cases are the wall's own live tiles (same
-ids: the hub already builds them), laid out in one responsive column instead of on
-the wall's grid; below, the key cameras as buttons: a tap plays that camera's sub
-stream. Nothing here changes anything.
+The wall's own live tiles whose views say so (``tablet_order``: today's KPIs, the
+e-map, the overdue cases; same ids, so the hub already builds them), laid out in one
+responsive column instead of on the wall's grid; below, the key cameras as buttons:
+a tap plays that camera's sub stream. Nothing here changes anything.
 """
 
 from __future__ import annotations
@@ -13,23 +13,25 @@ from collections.abc import Mapping
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.development.base_component import Component
 
+from layouts.tile_frame import live_attrs
 from layouts.wall_page import live_labels
+from wall.config.tiles.base import TileConfig
+from wall.control.views import Showing
 from wall.html_attrs import attrs
-from wall.tiles.base import TileConfig, TileContext, TileType
-from wall.tiles.camera import CameraTile
-from wall.tiles.camera import layout as camera_layout
+from wall.tile_view import TileContext
+from wall.tile_views import AnyTileView
+from wall.ui.camera_box import camera_box, view_json
 
-TABLET_TYPES = ("kpi", "map", "cases")  # in this order, the first tile of each type
 CAMERAS_SHOWN = 12
 
 
-def tablet_tiles(ctx: TileContext) -> list[TileConfig]:
-    tiles = []
-    for kind in TABLET_TYPES:
-        found = next((tile for tile in ctx.config.tiles if tile.type == kind), None)
-        if found is not None:
-            tiles.append(found)
-    return tiles
+def tablet_tiles(ctx: TileContext, views: Mapping[str, AnyTileView]) -> list[TileConfig]:
+    """The first tile of each type shown on the tablet, in the views' order."""
+    first: dict[str, TileConfig] = {}
+    for tile in ctx.config.tiles:
+        if views[tile.type].tablet_order is not None:
+            first.setdefault(tile.type, tile)
+    return sorted(first.values(), key=lambda tile: views[tile.type].tablet_order or 0)
 
 
 def tablet_cameras(ctx: TileContext) -> list[str]:
@@ -40,21 +42,21 @@ def tablet_cameras(ctx: TileContext) -> list[str]:
     return [camera.id for camera in ctx.config.cameras.items[:CAMERAS_SHOWN]]
 
 
-def _frame(tile: TileConfig, ctx: TileContext, types: Mapping[str, TileType]) -> Component:
-    tile_type = types[tile.type]
+def _frame(tile: TileConfig, ctx: TileContext, view: AnyTileView) -> Component:
     return html.Section(
         [
             html.H2(tile.title or "", className="cw-tablet__title"),
-            html.Div(tile_type.layout(tile, ctx), className="cw-tile__body"),
+            html.Div(view.render(tile, ctx), className="cw-tile__body"),
             html.Div(className="cw-tile__stale", role="status"),
         ],
         id=f"tile-{tile.id}",
-        className=f"cw-tile cw-tablet__tile cw-tile--{tile.type}",
-        **attrs(data_tile_id=tile.id, data_tile_type=tile.type, data_live="1"),
+        className=f"cw-tile cw-tablet__tile cw-tile--{view.name}",
+        **attrs(data_tile_id=tile.id, data_tile_type=view.name),
+        **live_attrs(view),
     )
 
 
-def tablet_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
+def tablet_page(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component:
     names = {camera.id: camera.name for camera in ctx.config.cameras.items}
     buttons = [
         html.Button(
@@ -68,7 +70,7 @@ def tablet_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
     return html.Div(
         [
             html.H1(ctx.config.wall.title, className="cw-tablet__heading"),
-            *[_frame(tile, ctx, types) for tile in tablet_tiles(ctx)],
+            *[_frame(tile, ctx, views[tile.type]) for tile in tablet_tiles(ctx, views)],
             html.Section(
                 [
                     html.H2(ctx.translate("tablet.cameras"), className="cw-tablet__title"),
@@ -86,6 +88,8 @@ def tablet_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
 
 
 def register_tablet_callbacks(app: Dash, tile_ctx: TileContext) -> None:
+    names = {camera.id: camera.name for camera in tile_ctx.config.cameras.items}
+
     @app.callback(
         Output("tablet-player", "children"),
         Input({"tablet": "camera", "id": ALL}, "n_clicks"),
@@ -94,11 +98,11 @@ def register_tablet_callbacks(app: Dash, tile_ctx: TileContext) -> None:
     def _watch(_clicks: list[int | None]) -> Component:
         triggered = ctx.triggered_id
         camera_id = triggered["id"] if isinstance(triggered, dict) else None
-        if camera_id not in tile_ctx.config.camera_ids():
+        if camera_id not in names:
             return html.Div()
-        tile = CameraTile(type="camera", id="tablet-camera", x=0, y=0, cameras=[camera_id],
-                          stream="sub")  # fmt: skip
-        return camera_layout(tile, tile_ctx)
+        shown = view_json(Showing((camera_id,), "sub"), names, "")
+        relay = tile_ctx.config.relay.browser_url()
+        return html.Div(camera_box(shown, relay, tile_ctx.translate))
 
     # Bring the tapped camera into view: off screen, the player would not start it.
     app.clientside_callback(  # type: ignore[no-untyped-call]

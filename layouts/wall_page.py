@@ -16,7 +16,8 @@ from dash.development.base_component import Component
 from layouts.tile_frame import tile_frame
 from wall.geometry import percent_box, screen_rect
 from wall.html_attrs import attrs
-from wall.tiles.base import TileContext, TileType
+from wall.tile_view import TileContext
+from wall.tile_views import AnyTileView
 
 
 def live_labels(ctx: TileContext) -> dict[str, Any]:
@@ -56,9 +57,9 @@ def screen_outlines(ctx: TileContext) -> list[Component]:
     ]
 
 
-def wall_page(ctx: TileContext, types: Mapping[str, TileType]) -> Component:
+def wall_page(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component:
     wall = ctx.config.wall
-    tiles = [tile_frame(tile, ctx, types) for tile in ctx.config.tiles]
+    tiles = [tile_frame(tile, ctx, views) for tile in ctx.config.tiles]
     width, height = wall.columns * wall.screen.width, wall.rows * wall.screen.height
     return html.Div(
         html.Div(

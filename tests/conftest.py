@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from core.localhost import free_port
+from testkit.citywall import RunningWall, shipped_config_copy, start_wall
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import RunningWall, shipped_config_copy, start_wall
 from tests.live_stack import LiveStack
 
 

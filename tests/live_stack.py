@@ -15,7 +15,7 @@ from core.localhost import free_port, stop_process
 from data_feeds.events import Event
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
-from tests.helpers import ROOT, RunningWall, citywall_command, start_wall
+from testkit.citywall import ROOT, RunningWall, citywall_command, start_wall
 
 
 @dataclass

@@ -1,9 +1,13 @@
-"""Build the Dash app for a validated config. No globals: everything is passed in."""
+"""The one app factory: ``build_wall`` gives the complete wall — pages, live push, wall
+state, alarms, sign-in, evidence — for every way of serving it (``citywall serve``,
+``citywall demo``, and any WSGI server through app.py). No globals: the config, the
+Redis URL and the tile views are passed in.
+"""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from dash import Dash, Input, Output, dcc, html
@@ -18,40 +22,64 @@ from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from wall.admin_routes import install_admin_routes
-from wall.auth.devices import DeviceTokens
 from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
 from wall.config.models import WallConfigBase
-from wall.control import WallControl
-from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
-from wall.live.hub import LiveHub
 from wall.live.sse import install_live_routes
 from wall.paths import ASSETS_DIR
+from wall.services import Services, fresh_secret, open_services
 from wall.snapshot_routes import install_snapshot_routes
-from wall.tiles.base import TileContext, TileType
-from wall.tiles.registry import tile_types
+from wall.tile_view import TileContext
+from wall.tile_views import AnyTileView, tile_views, wall_translator
 
 ReloadSpec = tuple[Path, Callable[[], None]]  # the config file, and how to restart with it
 
 
+@dataclass
+class Wall:
+    """A built wall: the Dash app and the services behind it (start them to serve)."""
+
+    app: Dash
+    services: Services
+
+    @property
+    def server(self) -> Flask:
+        server: Flask = self.app.server
+        return server
+
+
+def build_wall(
+    config: WallConfigBase,
+    redis_url: str | None,
+    snapshots_at: Path,
+    reload: ReloadSpec | None = None,
+    views: Mapping[str, AnyTileView] | None = None,
+) -> Wall:
+    """The complete wall on the Redis at ``redis_url`` (None: no live data, no console
+    actions; the tiles say so). Call ``wall.services.start()`` once it serves."""
+    views = dict(views if views is not None else tile_views())
+    translate = wall_translator(config.wall.locale, views)
+    services = open_services(config, views, translate, redis_url, snapshots_at)
+    app = create_app(config, services, views, translate, reload)
+    return Wall(app, services)
+
+
 def create_app(
     config: WallConfigBase,
-    types: Mapping[str, TileType] | None = None,
-    hub: LiveHub | None = None,
-    devices: DeviceTokens | None = None,
-    secret: str | None = None,
-    control: WallControl | None = None,
-    snapshots: SnapshotStore | None = None,
+    services: Services | None = None,
+    views: Mapping[str, AnyTileView] | None = None,
+    translate: Translator | None = None,
     reload: ReloadSpec | None = None,
 ) -> Dash:
-    """The wall's Dash app behind its sign-in gate. ``hub`` feeds the live tiles (without
-    one they say 未接入数据); ``devices`` checks the wall PCs' tokens; ``secret`` signs
-    sessions (a fresh one if None: sessions then end with the process)."""
-    types = dict(types if types is not None else tile_types())
-    translate = Translator(config.wall.locale)
-    ctx = TileContext(config=config, translate=translate, control=control)
-    pages = Pages(ctx=ctx, types=types)
+    """The wall's Dash app behind its sign-in gate, on the given services (tests pass
+    theirs; ``build_wall`` opens them)."""
+    views = dict(views if views is not None else tile_views())
+    services = services or Services(secret=fresh_secret())
+    translate = translate or wall_translator(config.wall.locale, views)
+    _check_renderers(views)
+    ctx = TileContext(config=config, translate=translate, control=services.control)
+    pages = Pages(ctx=ctx, views=views)
     app = Dash(
         __name__,
         assets_folder=str(ASSETS_DIR),
@@ -69,23 +97,30 @@ def create_app(
     def _route(pathname: str | None) -> Component:
         return render(pages, pathname)
 
-    for tile_type in types.values():
-        if tile_type.register_callbacks is not None:
-            tile_type.register_callbacks(app)
-    register_tablet_callbacks(app, pages.ctx)
-    register_console_callbacks(app, pages.ctx, snapshots)
-    register_admin_callbacks(app, pages.ctx, devices)
-    gate = Gate(config.auth, translate, config.wall.title, devices)
-    gate.install(app.server, secret or secrets.token_urlsafe(32))
+    for view in views.values():
+        if view.register_callbacks is not None:
+            view.register_callbacks(app)
+    register_tablet_callbacks(app, ctx)
+    register_console_callbacks(app, ctx, services.snapshots)
+    register_admin_callbacks(app, ctx, services.devices)
+    gate = Gate(config.auth, translate, config.wall.title, services.devices)
+    gate.install(app.server, services.secret)
     RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages)
-    install_snapshot_routes(app.server, snapshots)
-    audit = control.audit if control is not None else None
+    install_snapshot_routes(app.server, services.snapshots)
+    audit = services.control.audit if services.control is not None else None
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
-    install_live_routes(app.server, hub)
+    install_live_routes(app.server, services.hub)
     return app
+
+
+def _check_renderers(views: Mapping[str, AnyTileView]) -> None:
+    """A view names its browser renderer; a missing file is a packaging error."""
+    for view in views.values():
+        if view.renderer is not None and not (ASSETS_DIR / view.renderer).is_file():
+            raise RuntimeError(f"tile type {view.name!r}: renderer assets/{view.renderer} missing")
 
 
 # Dash answers every other path with its page; which of those exist, the router knows.

@@ -11,25 +11,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import redis
-
-from core.keys import Keys
 from core.localhost import free_port, port_free
-from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import hash_password
-from wall.auth.roles import ROLES
-from wall.auth.secret import session_secret
 from wall.cli_auth import add_commands as add_auth_commands
-from wall.cli_data import NoRedisError, add_commands
+from wall.cli_common import (
+    NoRedisError,
+    add_config_arg,
+    load_or_report,
+    redis_url_of,
+    snapshots_dir,
+)
+from wall.cli_data import add_commands
 from wall.cli_video import add_commands as add_video_commands
-from wall.config import ConfigError, WallConfig, load_config
-from wall.config.models import UserSpec, config_model
-from wall.control import WallControl
-from wall.control.alarms import AlarmWatcher
-from wall.control.snapshots import SnapshotStore
-from wall.live.hub import LiveHub
+from wall.config import WallConfig
+from wall.config.auth import ROLES, UserSpec
+from wall.config.models import config_model
 from wall.paths import default_config_path
-from wall.tiles.registry import tile_types
 
 if TYPE_CHECKING:  # the app is imported when serving: Dash is slow to import
     from wall.app import ReloadSpec
@@ -51,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="serve the wall")
-    _add_config_arg(serve)
+    add_config_arg(serve)
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
@@ -62,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     demo = commands.add_parser("demo", help="start the whole wall with its embedded defaults")
-    _add_config_arg(demo)
+    add_config_arg(demo)
     demo.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
@@ -75,9 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0, help="the simulated city's seed")
     demo.set_defaults(handler=_serve, validate_config=False)
 
-    add_commands(commands, _add_config_arg)
-    add_video_commands(commands, _add_config_arg)
-    add_auth_commands(commands, _add_config_arg)
+    add_commands(commands)
+    add_video_commands(commands)
+    add_auth_commands(commands)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -89,27 +86,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.set_defaults(handler=_config_schema)
     return parser
-
-
-def _add_config_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="config file (default ./wall_config.yaml, else the shipped one)",
-    )
-
-
-def load_or_report(path: Path | None) -> WallConfig | None:
-    """The config (``path``, else the default one), or None after printing its problems."""
-    path = path or default_config_path()
-    try:
-        return load_config(path)
-    except ConfigError as exc:
-        for issue in exc.issues:
-            print(issue, file=sys.stderr)
-        print(f"{path}: {len(exc.issues)} problem(s); the wall was not started", file=sys.stderr)
-        return None
 
 
 def _check_config(args: argparse.Namespace) -> int:
@@ -124,7 +100,7 @@ def _check_config(args: argparse.Namespace) -> int:
 
 
 def _config_schema(args: argparse.Namespace) -> int:
-    model = config_model(tile_types())
+    model = config_model()
     if args.markdown:
         from wall.config.reference import markdown_reference
 
@@ -155,9 +131,8 @@ def _serve(args: argparse.Namespace) -> int:
             banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
             _run(config, args.host, port, banner, url, snapshots_dir(path), logins=logins)
     else:
-        redis_url = os.environ.get("REDIS_URL") or config.redis.url
         banner = f"citywall serving {path}"
-        _run(config, args.host, args.port, banner, redis_url, snapshots_dir(path),
+        _run(config, args.host, args.port, banner, redis_url_of(config), snapshots_dir(path),
              reload=(path, restart_in_place))  # fmt: skip
     return 0
 
@@ -181,23 +156,15 @@ def _run(
     port: int,
     banner: str,
     redis_url: str | None,
-    snapshots_dir: Path,
+    snapshots_at: Path,
     logins: str | None = None,
     reload: ReloadSpec | None = None,
 ) -> None:
     from waitress import serve
 
-    from wall.app import create_app
+    from wall.app import build_wall
 
-    hub = _live_hub(config, redis_url)
-    client = redis.Redis.from_url(redis_url, socket_timeout=2) if redis_url else None
-    keys = Keys(config.redis.prefix)
-    devices = DeviceTokens(client, keys) if client is not None else None
-    control, watcher, snapshots = _operator_services(config, client, snapshots_dir)
-    app = create_app(
-        config, hub=hub, devices=devices, secret=session_secret(client, keys), control=control,
-        snapshots=snapshots, reload=reload,
-    )  # fmt: skip
+    wall = build_wall(config, redis_url, snapshots_at, reload)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"
     count = config.wall.screen_count
@@ -210,34 +177,12 @@ def _run(
         f"Press Ctrl+C to stop.",
         flush=True,
     )
-    if watcher is not None:
-        watcher.start()  # the alarm pop-up: new urgent / video cases (wall/control/alarms.py)
+    wall.services.start()
     try:
         # Each connected screen holds one thread for its event stream: room for 100.
-        serve(app.server, host=host, port=port, threads=128, ident="citywall", _quiet=True)
+        serve(wall.server, host=host, port=port, threads=128, ident="citywall", _quiet=True)
     finally:
-        if watcher is not None:
-            watcher.stop()
-        if hub is not None:
-            hub.stop()
-
-
-def _operator_services(
-    config: WallConfig, client: redis.Redis | None, snapshots_dir: Path
-) -> tuple[WallControl | None, AlarmWatcher | None, SnapshotStore | None]:
-    """The wall state, the alarm pop-up's watcher and the evidence store: all need Redis."""
-    if client is None:
-        return None, None, None
-    control = WallControl(client, config)
-    watcher = None
-    if config.alarms is not None:
-        watcher = AlarmWatcher(client, config, control, consumer=f"web-{os.getpid()}")
-    return control, watcher, SnapshotStore(client, config, snapshots_dir)
-
-
-def snapshots_dir(config_path: Path) -> Path:
-    """Where evidence snapshots are kept: $CITYWALL_SNAPSHOTS, else beside the config."""
-    return Path(os.environ.get("CITYWALL_SNAPSHOTS") or config_path.parent / "snapshots")
+        wall.services.stop()
 
 
 def restart_in_place() -> None:
@@ -251,15 +196,6 @@ def restart_in_place() -> None:
 def _login_hint(config: WallConfig) -> str:
     users = f"{len(config.auth.users)} user(s) of auth.users"
     return f"{users}; wall PCs: citywall token create --screen N"
-
-
-def _live_hub(config: WallConfig, url: str | None) -> LiveHub | None:
-    """The live tiles' feed; with no Redis configured, none (the tiles say so)."""
-    if not url:
-        return None
-    from wall.live import open_hub
-
-    return open_hub(config, tile_types(), url)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,10 @@ import redis
 from core.keys import Keys
 from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import WeakPasswordError, hash_password
-from wall.cli_data import add_redis_arg, redis_url
+from wall.cli_common import add_config_arg, add_redis_arg, load_or_report, redis_url
 
 
-def add_commands(commands: Any, add_config_arg: Any) -> None:
+def add_commands(commands: Any) -> None:
     token = commands.add_parser("token", help="device tokens for the unattended wall PCs")
     actions = token.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="a token for one screen's PC (shown once)")
@@ -38,7 +38,6 @@ def add_commands(commands: Any, add_config_arg: Any) -> None:
 
 
 def _token_command(args: argparse.Namespace) -> int:
-    from wall.cli import load_or_report
 
     config = load_or_report(args.config)
     if config is None:

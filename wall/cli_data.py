@@ -7,28 +7,29 @@ camera inventory; everything else lives in data_feeds, which knows nothing of Da
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
-import signal
 import socket
 import sys
 from datetime import datetime, timedelta
-from types import FrameType
 from typing import Any
 
 from core.keys import Keys
+from wall.cli_common import (
+    add_config_arg,
+    add_redis_arg,
+    load_or_report,
+    redis_url,
+    setup_logging,
+    stop_on_signals,
+)
 from wall.config import WallConfig
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-class NoRedisError(RuntimeError):
-    pass
-
-
-def add_commands(commands: Any, add_config_arg: Any) -> None:
+def add_commands(commands: Any) -> None:
     simulate = commands.add_parser("simulate", help="simulate the city's events into Redis")
     add_config_arg(simulate)
     add_redis_arg(simulate)
@@ -66,12 +67,6 @@ def add_commands(commands: Any, add_config_arg: Any) -> None:
     aggregate.set_defaults(handler=_aggregate_command)
 
 
-def add_redis_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--redis-url", default=None, help="Redis to use (default $REDIS_URL, else redis.url)"
-    )
-
-
 def parse_duration(text: str) -> timedelta:
     match = DURATION.match(text.strip())
     if match is None:
@@ -79,38 +74,11 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{UNITS[match.group(2)]: float(match.group(1))})
 
 
-def redis_url(config: WallConfig, override: str | None = None) -> str:
-    url = override or os.environ.get("REDIS_URL") or config.redis.url
-    if not url:
-        raise NoRedisError(
-            "no Redis: set REDIS_URL or redis.url in the config, or pass --redis-url "
-            "(`citywall demo` starts a private one by itself)"
-        )
-    return url
-
-
-def stop_on_signals() -> list[bool]:
-    """A flag set by SIGTERM or SIGINT, so loops finish their batch and close cleanly."""
-    stopped = [False]
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stopped[0] = True
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return stopped
-
-
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-
-
 def _simulate_command(args: argparse.Namespace) -> int:
     import redis
 
     from data_feeds.simulator import CitySettings, Simulator
     from data_feeds.writer import EventWriter
-    from wall.cli import load_or_report
 
     config = load_or_report(args.config)
     if config is None:
@@ -118,7 +86,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
     if not 1 <= args.speed <= 10_000:
         print("citywall simulate: --speed must be between 1 and 10000", file=sys.stderr)
         return 2
-    _setup_logging()
+    setup_logging()
     stopped = stop_on_signals()
     client = redis.Redis.from_url(redis_url(config, args.redis_url))
     (south, west), (north, east) = config.map.bounds
@@ -150,12 +118,11 @@ def _aggregate_command(args: argparse.Namespace) -> int:
     import redis
 
     from data_feeds.aggregator import Aggregator, AggregatorSettings
-    from wall.cli import load_or_report
 
     config = load_or_report(args.config)
     if config is None:
         return 1
-    _setup_logging()
+    setup_logging()
     stopped = stop_on_signals()
     client = redis.Redis.from_url(redis_url(config, args.redis_url))
     settings = AggregatorSettings(consumer=args.consumer, timezone=config.wall.timezone)

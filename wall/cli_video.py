@@ -14,10 +14,11 @@ import os
 from typing import Any
 
 from streams.packets import StreamName
+from wall.cli_common import add_config_arg, load_or_report
 from wall.config import WallConfig
 
 
-def add_commands(commands: Any, add_config_arg: Any) -> None:
+def add_commands(commands: Any) -> None:
     relay = commands.add_parser("relay", help="relay the cameras to browsers over WebRTC (WHEP)")
     add_config_arg(relay)
     relay.add_argument("--host", default=None, help="address to listen on (default relay.host)")
@@ -33,7 +34,6 @@ def camera_urls(config: WallConfig) -> dict[str, dict[StreamName, str]]:
 
 
 def _relay_command(args: argparse.Namespace) -> int:
-    from wall.cli import load_or_report
 
     config = load_or_report(args.config)
     if config is None:

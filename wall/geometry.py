@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wall.config.models import WallSpec
-    from wall.tiles.base import TileConfig
+    from wall.config.tiles.base import TileConfig
 
 
 @dataclass(frozen=True)

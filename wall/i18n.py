@@ -1,12 +1,15 @@
-"""Labels in the wall's language. zh-CN is the default; every locale file has the same keys."""
+"""Labels in the wall's language. zh-CN is the default; every locale file has the same
+keys. Tile views bring their own labels (``TileState.strings``), merged in by the app."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 
 LOCALES = ("zh-CN", "en")
+Extra = Mapping[str, Mapping[str, str]]  # locale -> key -> text
 
 
 @cache
@@ -21,9 +24,12 @@ def messages(locale: str) -> dict[str, str]:
 class Translator:
     """``t("screen.label", n=7)`` → ``屏 7``; an unknown key is a bug and raises."""
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, extra: Extra | None = None) -> None:
         self.locale = locale
-        self._messages = messages(locale)
+        self._messages = {**messages(locale), **(extra or {}).get(locale, {})}
 
     def __call__(self, key: str, **values: object) -> str:
         return self._messages[key].format(**values)
+
+    def has(self, key: str) -> bool:
+        return key in self._messages

@@ -1,85 +1,138 @@
-"""What every tile type shares: its config base, its render context, its registry entry."""
+"""What a tile type's *view* is: how the web tier draws a tile whose config its schema
+(wall/config/tiles/) validated. A view module of ``wall.tiles`` declares ``VIEW = TileView(...)``:
+
+- ``layout(tile, ctx)``: the tile's Dash components at page load;
+- ``live(tile)``: its live parts, each with the shape of its values (a TypedDict),
+  built by the hub and pushed to the screens (wall/live);
+- ``renderer``: its browser half, ``assets/<renderer>``, which registers
+  ``window.citywallRenderers[<type>]`` to draw the pushed parts;
+- ``strings``: its labels per locale; ``register_callbacks`` for Dash callbacks;
+- flags: ``shows_staleness`` (its content is data, so it greys out when the data is
+  not live), ``tablet_order`` (shown on /tablet, in this order).
+
+The registry (wall/tile_views.py) finds views; pages only use ``render`` and
+``parts``, never a tile module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-from pydantic import Field
-
-from wall.config.base import StrictModel
-from wall.config.issues import Loc
+from core.topics import Topic
+from wall.config.tile_registry import type_name
+from wall.config.tiles.base import TileConfig
+from wall.live.parts import BoundPart, PartValues
 
 if TYPE_CHECKING:
     from dash import Dash
+    from dash.development.base_component import Component
 
-    from wall.config.models import WallConfig
+    from wall.config.models import WallConfigBase
     from wall.control import WallControl
     from wall.i18n import Translator
     from wall.live.data import LiveData
 
-TILE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-
-
-class TileConfig(StrictModel):
-    """Fields common to every tile. Subclasses add ``type: Literal[...]`` and their options."""
-
-    type: str = Field(description="Tile type; each type adds its own options.")
-    id: str = Field(
-        pattern=TILE_ID_PATTERN,
-        description="Unique tile id (lower-case letters, digits, - and _); used in URLs and logs.",
-    )
-    title: str | None = Field(
-        default=None, description="Caption shown in the tile's title bar; omit for no title bar."
-    )
-    x: int = Field(ge=0, description="Left edge, in screens from the wall's left (0-based).")
-    y: int = Field(ge=0, description="Top edge, in screens from the wall's top (0-based).")
-    w: int = Field(default=1, ge=1, description="Width in screens.")
-    h: int = Field(default=1, ge=1, description="Height in screens.")
-
-    def camera_refs(self) -> list[tuple[Loc, str]]:
-        """Camera ids this tile names, each with its path inside the tile (for cross-checks)."""
-        return []
+TileT = TypeVar("TileT", bound=TileConfig)
+ItemT = TypeVar("ItemT")
+RecordT = TypeVar("RecordT", bound=Mapping[str, object])
+Strings = Mapping[str, Mapping[str, str]]  # locale -> key -> text
 
 
 @dataclass(frozen=True)
 class TileContext:
     """What a tile's layout may read: the validated config and the wall's language."""
 
-    config: WallConfig
+    config: WallConfigBase
     translate: Translator
     control: WallControl | None = None  # the wall state in Redis, when there is one
 
 
-Parts = dict[str, Any]
-"""One live part of a tile: key → JSON value (a case, an officer, a KPI, a figure)."""
-
-
 @dataclass(frozen=True)
-class LivePart:
-    """Live data a tile shows, rebuilt by the web tier's hub when one of ``topics``
-    changes (topics of ``citywall:updates``: cases, kpi, officers, cameras), and at
-    least every refresh period (deadlines and "today" move with time alone).
-
-    ``build(tile, data)`` returns key → value; the hub sends only the keys that
-    changed since the last build, so one moved officer costs one entry, not 300.
-    """
+class LivePart(Generic[TileT]):
+    """Live data a tile shows. ``keyed``: key → a value of ``shape`` (one moved officer
+    costs one entry); else one record of ``shape`` whose fields are diffed. Make them
+    with ``keyed_part`` and ``record_part``, which tie the builder to its shape."""
 
     name: str
-    topics: frozenset[str]
-    build: Callable[[Any, LiveData], Parts]
+    topics: frozenset[Topic]
+    build: Callable[[TileT, LiveData], PartValues]
+    shape: type[object]
+    keyed: bool = True
     every_s: float = 0.0  # at most this often (e.g. officer positions: 1 s)
+    expires: Callable[[PartValues], int | None] | None = None
+
+    def bind(self, tile: TileT) -> BoundPart:
+        build = self.build
+        return BoundPart(self.name, self.topics, lambda data: build(tile, data),
+                         self.every_s, self.expires)  # fmt: skip
+
+
+def keyed_part(
+    name: str,
+    topics: frozenset[Topic],
+    build: Callable[[TileT, LiveData], Mapping[str, ItemT]],
+    item: type[ItemT],
+    every_s: float = 0.0,
+) -> LivePart[TileT]:
+    """A part of key → ``item`` values (cases by id, KPIs by key)."""
+    return LivePart(name, topics, build, item, keyed=True, every_s=every_s)
+
+
+def record_part(
+    name: str,
+    topics: frozenset[Topic],
+    build: Callable[[TileT, LiveData], RecordT],
+    shape: type[RecordT],
+    expires: Callable[[RecordT], int | None] | None = None,
+) -> LivePart[TileT]:
+    """A part that is one record of ``shape`` (a camera tile's view, a chart's figure)."""
+    erased = None
+    if expires is not None:
+        typed_expires = expires
+
+        def erased(values: PartValues) -> int | None:
+            return typed_expires(cast(RecordT, values))
+
+    return LivePart(name, topics, build, shape, keyed=False, expires=erased)
 
 
 @dataclass(frozen=True)
-class TileType:
-    """One tile type: declared by its module as ``TILE_TYPE`` and found by the registry."""
+class TileView(Generic[TileT]):
+    """One tile type's view; ``schema`` is the config model it draws."""
 
-    name: str
-    model: type[TileConfig]
-    layout: Callable[[Any, TileContext], Any]
+    schema: type[TileT]
+    layout: Callable[[TileT, TileContext], Component]
+    live: Callable[[TileT], Sequence[LivePart[TileT]]] | None = None
+    renderer: str | None = None  # under assets/, e.g. "tiles/kpi.js"
+    strings: Strings = field(default_factory=dict)
     register_callbacks: Callable[[Dash], None] | None = None
-    summary: str = ""
-    live: Callable[[Any], tuple[LivePart, ...]] | None = None  # the tile's live parts
-    shows_staleness: bool = True  # False: live parts steer it, but its content is not data
+    shows_staleness: bool = True  # False: live parts steer it, its content is not data
+    tablet_order: int | None = None  # on /tablet, in this order (None: not shown)
+
+    @property
+    def name(self) -> str:
+        name = type_name(self.schema)
+        if name is None:
+            raise TypeError(f"{self.schema.__name__} declares no literal type")
+        return name
+
+    def own(self, tile: TileConfig) -> TileT:
+        """``tile`` as this view's schema (the registry pairs them by type name)."""
+        if not isinstance(tile, self.schema):
+            raise TypeError(f"tile {tile.id!r} is a {type(tile).__name__}, not {self.name}")
+        return tile
+
+    def render(self, tile: TileConfig, ctx: TileContext) -> Component:
+        return self.layout(self.own(tile), ctx)
+
+    def parts(self, tile: TileConfig) -> tuple[BoundPart, ...]:
+        if self.live is None:
+            return ()
+        own = self.own(tile)
+        return tuple(part.bind(own) for part in self.live(own))
+
+    def part_specs(self, tile: TileConfig) -> tuple[LivePart[TileT], ...]:
+        """The declared parts (shapes included), for tests and the schema check."""
+        return tuple(self.live(self.own(tile))) if self.live is not None else ()

@@ -1,68 +1,35 @@
-/* citywall camera tiles: which cameras the cells show, as the wall state says.
+/* camera tile: draws the live part "view" (wall/ui/camera_box.py, CameraViewJson).
  *
- * The live part "view" carries the tile's cells, a running tour (name, cameras,
- * dwell, start) and the alarm pop-up when it has this tile. A tour needs nobody to
- * turn it: the camera shown is a function of the server's time since the tour
- * started, so every screen shows the same one. The cells are swapped here;
- * camera_player.js notices new cells and plays them. A cell whose camera stays is
- * kept, so it does not blink.
+ * The server decides what the cells show — the alarm over a tour over the operators'
+ * pick, the tour's step included — and pushes it again at each tour step and when an
+ * alarm ends. This file only swaps the cells it is told to show (camera_player.js
+ * plays them), writes the alarm banner and the tour badge, and asks the relay to warm
+ * the next step's cameras shortly before it comes. New cells are clones of the
+ * server's template cell (.cw-camera__template): the markup is built in one place.
  */
 (function () {
   "use strict";
   const renderers = (window.citywallRenderers = window.citywallRenderers || {});
-  const TICK_MS = 200;
+  const WARM_AHEAD_MS = 2500; // a tour's next cameras start at the relay this early
 
   function serverNow() {
     const live = window.citywallLive || {};
     return Date.now() + (live.serverOffsetMs || 0);
   }
 
-  function tourCameras(tour, cells, now) {
-    const count = tour.cameras.length;
-    const step = Math.max(0, Math.floor((now - tour.started_ms) / Math.max(1, Math.round(tour.dwell_s * 1000))));
-    const pages = Math.max(1, Math.ceil(count / cells));
-    const first = (step % pages) * cells;
-    const shown = [];
-    for (let cell = 0; cell < cells; cell++) shown.push(tour.cameras[(first + cell) % count]);
-    return { cameras: shown, step: (step % pages) + 1, pages: pages };
-  }
-
-  function wanted(view, box, now) {
-    const alarm = view.alarm && now < view.alarm.until_ms ? view.alarm : null;
-    const mode = box.dataset.streamMode || "auto";
-    const cells = view.cells || [];
-    if (alarm && alarm.camera_id) {
-      return { cameras: [alarm.camera_id], stream: mode === "auto" ? "main" : mode, alarm: alarm };
-    }
-    if (view.tour) {
-      const turn = tourCameras(view.tour, cells.length, now);
-      return { cameras: turn.cameras, stream: view.stream, alarm: alarm, tour: turn };
-    }
-    return { cameras: cells, stream: view.stream, alarm: alarm };
-  }
-
-  function newCell(box, cameraId, name, stream) {
-    const cell = document.createElement("div");
-    cell.className = "cw-camera__cell";
+  function newCell(tileEl, box, cameraId, name, stream) {
+    const cell = tileEl.querySelector(".cw-camera__template > .cw-camera__cell").cloneNode(true);
     cell.dataset.cameraId = cameraId;
     cell.dataset.stream = stream;
-    cell.dataset.state = "connecting";
-    const video = document.createElement("video");
-    video.className = "cw-camera__video";
-    video.muted = true;
-    video.autoplay = true;
-    const label = document.createElement("div");
-    label.className = "cw-camera__name";
-    label.textContent = name || cameraId;
-    const state = document.createElement("div");
-    state.className = "cw-camera__state";
-    state.textContent = box.dataset.labelConnecting;
-    cell.append(video, label, state);
+    cell.querySelector(".cw-camera__name").textContent = name || cameraId;
     return cell;
   }
 
-  function swapCells(box, want, names) {
-    const key = want.cameras.join(",") + "|" + want.stream;
+  function swapCells(tileEl, box, view) {
+    const cameras = view.cells.map((c) => c.camera);
+    const names = {};
+    view.cells.forEach((c) => (names[c.camera] = c.name));
+    const key = cameras.join(",") + "|" + view.stream;
     if (box.dataset.showing === key) return;
     const spare = Array.from(box.querySelectorAll(":scope > .cw-camera__cell"));
     const take = (test) => {
@@ -72,19 +39,19 @@
     // A cell already showing the camera stays; else a cell of the same stream is
     // switched to it (one relay request, the old picture until the new one is there);
     // else a new cell is made.
-    const cells = want.cameras.map((cameraId) =>
-      take((c) => c.dataset.cameraId === cameraId && c.dataset.stream === want.stream)
+    const cells = cameras.map((cameraId) =>
+      take((c) => c.dataset.cameraId === cameraId && c.dataset.stream === view.stream)
     );
-    want.cameras.forEach((cameraId, index) => {
+    cameras.forEach((cameraId, index) => {
       if (cells[index]) return;
-      const reused = take((c) => c.dataset.stream === want.stream && !want.cameras.includes(c.dataset.cameraId));
+      const reused = take((c) => c.dataset.stream === view.stream && !cameras.includes(c.dataset.cameraId));
       if (reused) {
         reused.querySelector(".cw-camera__name").textContent = names[cameraId] || cameraId;
         if (window.citywallCamera) window.citywallCamera.retarget(reused, cameraId);
         else reused.dataset.cameraId = cameraId;
         cells[index] = reused;
       } else {
-        cells[index] = newCell(box, cameraId, names[cameraId], want.stream);
+        cells[index] = newCell(tileEl, box, cameraId, names[cameraId], view.stream);
       }
     });
     spare.forEach((cell) => cell.remove());
@@ -93,6 +60,16 @@
     });
     box.style.setProperty("--side", String(Math.round(Math.sqrt(cells.length)) || 1));
     box.dataset.showing = key;
+  }
+
+  /* The banner's words, shared with the console (console.js): reason · case · category
+   * · grid · distance (or "no online camera nearby"). */
+  function bannerText(alarm, labels) {
+    const reason = alarm.reason === "video" ? labels.labelVideo : labels.labelUrgent;
+    const where = alarm.camera_id
+      ? labels.labelDistance.replace("{m}", String(Math.round(alarm.distance_m || 0)))
+      : labels.labelNoCamera;
+    return ["⚠ " + reason, alarm.case_id, alarm.category, alarm.grid, where].filter(Boolean).join(" · ");
   }
 
   function banner(tileEl, box, alarm) {
@@ -108,18 +85,12 @@
       el.setAttribute("role", "alert");
       tileEl.appendChild(el);
     }
-    const reason = alarm.reason === "video" ? box.dataset.labelVideo : box.dataset.labelUrgent;
-    const where = alarm.camera_id
-      ? box.dataset.labelDistance.replace("{m}", String(Math.round(alarm.distance_m || 0)))
-      : box.dataset.labelNoCamera;
-    const text = ["⚠ " + reason, alarm.case_id, alarm.category, alarm.grid, where]
-      .filter(Boolean)
-      .join(" · ");
+    const text = bannerText(alarm, box.dataset);
     if (el.textContent !== text) el.textContent = text;
     tileEl.dataset.alarm = alarm.case_id;
   }
 
-  function tourBadge(tileEl, box, tour, name) {
+  function tourBadge(tileEl, box, tour) {
     let el = tileEl.querySelector(".cw-camera__tour");
     if (!tour) {
       if (el) el.remove();
@@ -131,49 +102,33 @@
       el.className = "cw-camera__tour";
       tileEl.appendChild(el);
     }
-    const text = box.dataset.labelTour + " · " + name + " · " + tour.step + "/" + tour.pages;
+    const text = box.dataset.labelTour + " · " + tour.name + " · " + tour.step + "/" + tour.pages;
     if (el.textContent !== text) el.textContent = text;
-    tileEl.dataset.tour = name;
+    tileEl.dataset.tour = tour.name;
   }
 
-  const WARM_AHEAD_MS = 2500; // before a tour's next step, its cameras start at the relay
-
-  function warmNextStep(tileEl, box, view, now) {
-    const tour = view.tour;
-    if (!tour || !window.citywallCamera) return;
-    const dwell = Math.max(1, Math.round(tour.dwell_s * 1000));
-    const elapsed = now - tour.started_ms;
-    const next = Math.floor(elapsed / dwell) + 1;
-    if (next * dwell - elapsed > WARM_AHEAD_MS || tileEl.__cwWarmed === next) return;
-    tileEl.__cwWarmed = next;
-    const upcoming = tourCameras(tour, view.cells.length, tour.started_ms + next * dwell);
-    const showing = (box.dataset.showing || "").split("|")[0].split(",");
-    upcoming.cameras
-      .filter((cameraId) => !showing.includes(cameraId))
-      .forEach((cameraId) => window.citywallCamera.warm(box.dataset.relay, cameraId, view.stream));
+  function scheduleWarm(tileEl, box, view) {
+    clearTimeout(tileEl.__cwWarmTimer);
+    const next = view.next;
+    if (!next || !next.cameras.length || !window.citywallCamera) return;
+    const showing = view.cells.map((c) => c.camera);
+    const wanted = next.cameras.filter((cameraId) => !showing.includes(cameraId));
+    const warm = () => wanted.forEach((id) => window.citywallCamera.warm(box.dataset.relay, id, view.stream));
+    tileEl.__cwWarmTimer = setTimeout(warm, Math.max(0, next.at_ms - WARM_AHEAD_MS - serverNow()));
   }
 
-  function refresh(tileEl) {
-    const view = tileEl.__cwCameraView;
+  function draw(tileEl, view) {
     const box = tileEl.querySelector(".cw-camera");
-    if (!view || !box || !view.cells) return;
-    const now = serverNow();
-    const want = wanted(view, box, now);
-    swapCells(box, want, view.names || {});
-    if (!want.alarm) warmNextStep(tileEl, box, view, now);
-    banner(tileEl, box, want.alarm);
-    tourBadge(tileEl, box, want.alarm && want.alarm.camera_id ? null : want.tour,
-      view.tour ? view.tour.name : "");
+    if (!box || !view || !view.cells) return;
+    swapCells(tileEl, box, view);
+    banner(tileEl, box, view.alarm || null);
+    tourBadge(tileEl, box, view.tour || null);
+    scheduleWarm(tileEl, box, view);
   }
 
   renderers.camera = function (tileEl, state) {
-    tileEl.__cwCameraView = state.view || {};
-    refresh(tileEl);
+    draw(tileEl, state.view);
   };
 
-  setInterval(() => {
-    document.querySelectorAll(".cw-tile--camera").forEach((tileEl) => {
-      if (tileEl.__cwCameraView) refresh(tileEl);
-    });
-  }, TICK_MS);
+  window.citywallCameraTile = { bannerText: bannerText };
 })();

@@ -66,9 +66,9 @@
     const chartEl = tileEl.querySelector(".cw-chart");
     if (!figure || !chartEl) return;
     fit(chartEl);
-    // Into Dash's store by the graph's pattern-matching id: the graph (lazy-loaded
-    // plotly.js) draws it when mounted, and re-renders it with Plotly.react after.
-    window.dash_clientside.set_props({ tile: "chart", id: tileEl.dataset.tileId }, { figure: figure });
+    // Into Dash's store by the graph's id (as the server spelled it: data-graph-id):
+    // the graph (lazy-loaded plotly.js) draws it when mounted, then Plotly.react.
+    window.dash_clientside.set_props(JSON.parse(chartEl.dataset.graphId), { figure: figure });
     tileEl.dataset.chartTotal = total(figure);
   };
 

@@ -35,12 +35,11 @@
     offline: "#8ea3bf",
   };
 
-  function layerId(tileId, layer) {
-    return { tile: "map", id: tileId, layer: layer };
-  }
-
-  function setProps(tileId, layer, props) {
-    window.dash_clientside.set_props(layerId(tileId, layer), props);
+  /* The Dash ids of the tile's layers, as the server spelled them (data-layer-ids on
+   * the tile's .cw-map, from wall/tiles/_map_layout.py): never rebuilt here. */
+  function setProps(root, layer, props) {
+    const ids = root.__cwLayerIds || (root.__cwLayerIds = JSON.parse(root.dataset.layerIds));
+    window.dash_clientside.set_props(ids[layer], props);
   }
 
   function esc(text) {
@@ -231,7 +230,7 @@
     stage.style.height = height + "px";
     stage.style.transform = "scale(" + scale + ")";
     stage.dataset.fit = key;
-    setProps(root.dataset.mapTile, "view", { invalidateSize: key });
+    setProps(root, "view", { invalidateSize: key });
   }
 
   const resized = new ResizeObserver((entries) => entries.forEach((entry) => fit(entry.target)));
@@ -252,15 +251,16 @@
    * part changes again (cases may be quiet for long at night). */
   const SETTLE_MS = 2000;
   function send(tileEl, layer, props) {
-    const tileId = tileEl.dataset.tileId;
-    setProps(tileId, layer, props);
+    const root = tileEl.querySelector(".cw-map");
+    if (!root) return;
+    setProps(root, layer, props);
     const timers = (tileEl.__cwMapSettle = tileEl.__cwMapSettle || {});
     clearTimeout(timers[layer]);
     timers[layer] = setTimeout(() => {
       if (!tileEl.isConnected) return;
       const again = {};
       Object.keys(props).forEach((key) => (again[key] = Object.assign({}, props[key])));
-      setProps(tileId, layer, again); // new objects: dash-leaflet compares by identity
+      setProps(root, layer, again); // new objects: dash-leaflet compares by identity
     }, SETTLE_MS);
   }
 
@@ -280,7 +280,8 @@
 
   function flyTo(tileEl, center, zoom) {
     const viewport = { center: center, zoom: zoom, transition: "flyTo", options: { duration: 1.5 } };
-    setProps(tileEl.dataset.tileId, "view", { viewport: viewport });
+    const root = tileEl.querySelector(".cw-map");
+    if (root) setProps(root, "view", { viewport: viewport });
   }
 
   function focus(tileEl, alarm) {

@@ -6,27 +6,32 @@ work at once instead of taking turns."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import redis
 from redis.connection import Connection
 
 from core.outage import OUTAGE_ERRORS
+from data_feeds.aggregator.script import SCRIPT
 
 log = logging.getLogger(__name__)
-SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
 
 
 class ScriptApplier:
-    def __init__(self, client: redis.Redis) -> None:
+    """``keys`` and ``constants`` (script.py) are the same for every batch; each call
+    passes them ahead of the batch's own arguments (``Batch.script_args``)."""
+
+    def __init__(self, client: redis.Redis, keys: Sequence[str], constants: str) -> None:
         self._client = client
         self._script = client.register_script(SCRIPT)
+        self._keys = list(keys)
+        self._constants = constants
         self._pending: tuple[Connection, list[Any]] | None = None
 
     def apply(self, args: list[Any]) -> None:
         """Run the script and wait (it loads itself after a Redis restart)."""
-        self._script(keys=[], args=args)
+        self._script(keys=self._keys, args=[self._constants, *args])
 
     def send(self, args: list[Any]) -> None:
         """Start the script without waiting for it."""
@@ -34,7 +39,9 @@ class ScriptApplier:
         pool = self._client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_command("EVALSHA", self._script.sha, 0, *args)  # type: ignore[no-untyped-call]
+            connection.send_command(  # type: ignore[no-untyped-call]
+                "EVALSHA", self._script.sha, len(self._keys), *self._keys, self._constants, *args
+            )
         except BaseException:
             connection.disconnect()  # type: ignore[no-untyped-call]
             pool.release(connection)

@@ -3,24 +3,34 @@
 -- whole or not at all, so a consumer that dies mid-batch leaves it pending for a
 -- retry, and the per-event dedup makes the retry harmless.
 --
--- ARGV[1] prefix, ARGV[2] consumer group, ARGV[3] JSON array of ops (arrays; their
--- layout is in ops.py), ARGV[4] JSON array of dead letters [stream, entry id,
--- reason, field count, received ms], ARGV[5] bucket TTL seconds, ARGV[6] trail
--- length, ARGV[7] dedup TTL seconds, ARGV[8] updates stream MAXLEN, then the dead
--- letters' original field/value pairs, binary-safe.
--- Keys are derived from the prefix: citywall runs on one Redis, not a cluster.
+-- This script spells no key, stream, topic or field name of its own: it receives
+-- them all from script.py (built from core.keys and core.topics), so they are
+-- declared once.
+-- KEYS: open cases, closed cases, deadlines, positions, officers, cameras, officers
+-- online, cameras offline, deadletter, updates, clock, then the input streams in
+-- the order of C.streams.
+-- ARGV[1] JSON object of constants (script_constants: consumer group, stream codes,
+-- key prefixes, topics, update fields, caps, TTLs), ARGV[2] JSON array of ops
+-- (arrays; their layout is in ops.py), ARGV[3] JSON array of dead letters [stream,
+-- entry id, reason, field count, received ms], then the dead letters' original
+-- field/value pairs, binary-safe.
+-- Keys named by an id are built from the prefixes received: citywall runs on one
+-- Redis, not a cluster.
 -- Speed matters here (every event passes through): each event reads its state once
 -- and writes it once, and KPI counters are summed over the batch and written once.
 
-local P = ARGV[1]
-local GROUP = ARGV[2]
-local ops = cjson.decode(ARGV[3])
-local dead = cjson.decode(ARGV[4])
-local BUCKET_TTL = tonumber(ARGV[5])
-local TRAIL_LEN = tonumber(ARGV[6])
-local DEDUP_TTL = tonumber(ARGV[7])
-local UPDATES_MAXLEN = ARGV[8]
-local STREAM = {c = 'cases', o = 'officers', m = 'cameras', h = 'hotline', a = 'approvals'}
+local OPEN, CLOSED, DEADLINES, POSITIONS, OFFICERS, CAMERAS, ONLINE, OFFLINE,
+  DEADLETTER, UPDATES, CLOCK = unpack(KEYS, 1, 11)
+local C = cjson.decode(ARGV[1])
+local ops = cjson.decode(ARGV[2])
+local dead = cjson.decode(ARGV[3])
+local CASE, KPI, TRAIL, CHECKINS, SEEN = C.case, C.kpi, C.trail, C.checkins, C.seen
+local BUCKET_TTL, TRAIL_LEN, DEDUP_TTL = C.bucket_ttl, C.trail_length, C.dedup_ttl
+local TOPIC_CASES, TOPIC_KPI, TOPIC_OFFICERS, TOPIC_CAMERAS, TOPIC_DEADLETTER =
+  C.topics.CASES, C.topics.KPI, C.topics.OFFICERS, C.topics.CAMERAS, C.topics.DEADLETTER
+local STREAM_KEY = {}  -- stream name -> its key, for XACK
+if #KEYS ~= 11 + #C.streams then error('apply_batch: KEYS do not match C.streams') end
+for i = 1, #C.streams do STREAM_KEY[C.streams[i]] = KEYS[11 + i] end
 
 local deltas, gauges = {}, {}
 local changed_cases, topics, acks = {}, {}, {}
@@ -51,7 +61,7 @@ end
 
 local function flush_counters()
   for hour, d in pairs(deltas) do
-    local key = P .. 'kpi:' .. hour
+    local key = KPI .. hour
     for field, amount in pairs(d) do
       -- A correction that brings a counter back to 0 removes it: the same state as
       -- if it had never been counted.
@@ -62,7 +72,7 @@ local function flush_counters()
     redis.call('EXPIRE', key, BUCKET_TTL)
   end
   for hour, g in pairs(gauges) do
-    local key = P .. 'kpi:' .. hour
+    local key = KPI .. hour
     for metric, value in pairs(g) do redis.call('HSET', key, metric, value) end
     redis.call('EXPIRE', key, BUCKET_TTL)
   end
@@ -122,7 +132,7 @@ end
 local function apply_case(op)
   local _, _, e, t, h, id, st, k, cat, cn, mn, src, g, p, lat, lon, ord, dept, off, dl =
     unpack(op)
-  local key = P .. 'case:' .. id
+  local key = CASE .. id
   if redis.call('HSETNX', key, 'ev:' .. e, t) == 0 then return end
   local values = redis.call('HMGET', key, unpack(CASE_FIELDS))
   local s = {}
@@ -162,16 +172,16 @@ local function apply_case(op)
   if #w > 0 then redis.call('HSET', key, unpack(w)) end
   local ended = tonumber(s.closed_at) or tonumber(s.cancelled_at)
   if ended then
-    redis.call('ZREM', P .. 'cases:open', id)
-    redis.call('ZREM', P .. 'cases:deadline', id)
-    redis.call('ZADD', P .. 'cases:closed', ended, id)
+    redis.call('ZREM', OPEN, id)
+    redis.call('ZREM', DEADLINES, id)
+    redis.call('ZADD', CLOSED, ended, id)
   else
-    redis.call('ZADD', P .. 'cases:open', tonumber(s.reported_at) or t, id)
-    if s.deadline then redis.call('ZADD', P .. 'cases:deadline', s.deadline, id) end
+    redis.call('ZADD', OPEN, tonumber(s.reported_at) or t, id)
+    if s.deadline then redis.call('ZADD', DEADLINES, s.deadline, id) end
   end
   changed_cases[#changed_cases + 1] = id
-  topics.cases = true
-  topics.kpi = true
+  topics[TOPIC_CASES] = true
+  topics[TOPIC_KPI] = true
 end
 
 -- Officers and cameras: last write wins by event time, so repeats are no-ops. --
@@ -183,17 +193,17 @@ end
 -- per fix into the append-only file: measured slower.)
 local positions, trails, moved = {}, {}, {}
 
-local function load_positions()
+local function load_positions(officer_code)
   local ids, seen = {}, {}
   for i = 1, #ops do
     local op = ops[i]
-    if op[1] == 'o' and op[12] and not seen[op[6]] then
+    if op[1] == officer_code and op[12] and not seen[op[6]] then
       seen[op[6]] = true
       ids[#ids + 1] = op[6]
     end
   end
   if #ids == 0 then return end
-  local values = redis.call('HMGET', P .. 'state:positions', unpack(ids))
+  local values = redis.call('HMGET', POSITIONS, unpack(ids))
   for i = 1, #ids do positions[ids[i]] = values[i] end
 end
 
@@ -214,92 +224,101 @@ local function save_positions()
     local id = moved[i]
     heads[#heads + 1] = id
     heads[#heads + 1] = positions[id]
-    local key = P .. 'trail:' .. id
+    local key = TRAIL .. id
     redis.call('LPUSH', key, unpack(trails[id]))
     redis.call('LTRIM', key, 0, TRAIL_LEN - 1)
   end
   for i = 1, #heads, 1000 do
-    redis.call('HSET', P .. 'state:positions', unpack(heads, i, math.min(i + 999, #heads)))
+    redis.call('HSET', POSITIONS, unpack(heads, i, math.min(i + 999, #heads)))
   end
 end
 
 local function apply_officer(op)
   local _, _, _, t, h, id, a, g, day, name, st, lat, lon = unpack(op)
-  topics.officers = true
+  topics[TOPIC_OFFICERS] = true
   if lat then apply_position(id, t, g, lat, lon) end
   if a == 'position' then return end
   -- Status and check-ins: rare, kept as one JSON document per officer.
-  local raw = redis.call('HGET', P .. 'state:officers', id)
+  local raw = redis.call('HGET', OFFICERS, id)
   local s = raw and cjson.decode(raw) or {status = 'offline', st_t = 0}
   local was_online = s.status ~= 'offline'
   s.grid = g
   if name then s.name = name end
   if a == 'status' and t >= s.st_t then s.status, s.st_t = st, t end
   if a == 'checkin' then
-    local key = P .. 'checkins:' .. day
+    local key = CHECKINS .. day
     if redis.call('SADD', key, id) == 1 then
       redis.call('EXPIRE', key, 8 * 86400)
       count(h, 'checkins', 1, {'g:' .. g})
       s.checkin = t
     end
   end
-  redis.call('HSET', P .. 'state:officers', id, cjson.encode(s))
+  redis.call('HSET', OFFICERS, id, cjson.encode(s))
   local is_online = s.status ~= 'offline'
   if is_online ~= was_online then
-    gauge(h, 'officers_online', redis.call('INCRBY', P .. 'officers:online', is_online and 1 or -1))
+    gauge(h, 'officers_online', redis.call('INCRBY', ONLINE, is_online and 1 or -1))
   end
 end
 
 local function apply_camera(op)
   local _, _, _, t, h, id, st, reason = unpack(op)
-  local raw = redis.call('HGET', P .. 'state:cameras', id)
+  local raw = redis.call('HGET', CAMERAS, id)
   local s = raw and cjson.decode(raw) or {status = 'online', t = 0}
   if t < s.t then return end
   local was_offline = raw and s.status == 'offline'
   s.status, s.t, s.reason = st, t, reason or nil
-  redis.call('HSET', P .. 'state:cameras', id, cjson.encode(s))
+  redis.call('HSET', CAMERAS, id, cjson.encode(s))
   local is_offline = st == 'offline'
   if is_offline ~= was_offline then
-    gauge(h, 'cameras_offline', redis.call('INCRBY', P .. 'cameras:offline', is_offline and 1 or -1))
+    gauge(h, 'cameras_offline', redis.call('INCRBY', OFFLINE, is_offline and 1 or -1))
   end
-  topics.cameras = true
+  topics[TOPIC_CAMERAS] = true
 end
 
 -- Hotline calls and approvals are counted: a repeat is caught by its event id. --
 
-local function first_time(stream, event_id)
-  return redis.call('SET', P .. 'seen:' .. stream .. ':' .. event_id, 1, 'NX', 'EX', DEDUP_TTL)
+-- The op's code picks its stream's dedup prefix.
+local function first_time(op)
+  return redis.call('SET', SEEN[op[1]] .. op[3], 1, 'NX', 'EX', DEDUP_TTL)
 end
 
 local function apply_call(op)
-  local _, _, e, _, h, outcome, g = unpack(op)
-  if not first_time('hotline', e) then return end
+  local _, _, _, _, h, outcome, g = unpack(op)
+  if not first_time(op) then return end
   local dims = {'o:' .. outcome}
   if g then dims[2] = 'g:' .. g end
   count(h, 'hotline_calls', 1, dims)
-  topics.kpi = true
+  topics[TOPIC_KPI] = true
 end
 
 local function apply_approval(op)
-  local _, _, e, _, h, service, st = unpack(op)
-  if not first_time('approvals', e) then return end
+  local _, _, _, _, h, service, st = unpack(op)
+  if not first_time(op) then return end
   count(h, 'approvals_' .. st, 1, {'v:' .. service})
-  topics.kpi = true
+  topics[TOPIC_KPI] = true
 end
 
-local APPLY = {c = apply_case, o = apply_officer, m = apply_camera, h = apply_call,
-               a = apply_approval}
+-- Apply functions by stream name; the op codes reach them through C.codes.
+local APPLY = {cases = apply_case, officers = apply_officer, cameras = apply_camera,
+               hotline = apply_call, approvals = apply_approval}
+local apply_of, stream_of, officer_code = {}, {}, nil
+for code, stream in pairs(C.codes) do
+  local apply = APPLY[stream]
+  if not apply then error('apply_batch: no apply function for stream ' .. stream) end
+  apply_of[code], stream_of[code] = apply, stream
+  if apply == apply_officer then officer_code = code end
+end
 
-load_positions()
+load_positions(officer_code)
 for i = 1, #ops do
   local op = ops[i]
-  APPLY[op[1]](op)
+  apply_of[op[1]](op)
   if op[4] > latest then latest = op[4] end
   if op[4] < batch_earliest then batch_earliest = op[4] end
-  ack(STREAM[op[1]], op[2])
+  ack(stream_of[op[1]], op[2])
 end
 
-local arg = 9
+local arg = 4
 for i = 1, #dead do
   local d = dead[i]
   local entry = {'stream', d[1], 'entry_id', d[2], 'reason', d[3], 'received_ms', d[5]}
@@ -308,18 +327,18 @@ for i = 1, #dead do
     entry[#entry + 1] = ARGV[arg + 1]
     arg = arg + 2
   end
-  redis.call('XADD', P .. 'deadletter', 'MAXLEN', '~', 100000, '*', unpack(entry))
+  redis.call('XADD', DEADLETTER, 'MAXLEN', '~', C.deadletter_maxlen, '*', unpack(entry))
   ack(d[1], d[2])
-  topics.deadletter = true
+  topics[TOPIC_DEADLETTER] = true
 end
 
 save_positions()
 flush_counters()
 for stream, ids in pairs(acks) do
-  redis.call('XACK', P .. stream, GROUP, unpack(ids))
+  redis.call('XACK', STREAM_KEY[stream], C.group, unpack(ids))
 end
-if latest > (tonumber(redis.call('GET', P .. 'clock')) or 0) then
-  redis.call('SET', P .. 'clock', latest)
+if latest > (tonumber(redis.call('GET', CLOCK)) or 0) then
+  redis.call('SET', CLOCK, latest)
 end
 
 local names = {}
@@ -328,8 +347,9 @@ if #names > 0 then
   table.sort(names)
   local shown = {}
   for i = 1, math.min(#changed_cases, 50) do shown[i] = changed_cases[i] end
-  redis.call('XADD', P .. 'updates', 'MAXLEN', '~', UPDATES_MAXLEN, '*',
-    'topics', table.concat(names, ','), 'cases', table.concat(shown, ','),
-    'clock', tostring(latest), 'earliest', tostring(batch_earliest))
+  local F = C.fields
+  redis.call('XADD', UPDATES, 'MAXLEN', '~', C.updates_maxlen, '*',
+    F.TOPICS, table.concat(names, ','), F.CASES, table.concat(shown, ','),
+    F.CLOCK, tostring(latest), F.EARLIEST, tostring(batch_earliest))
 end
 return #ops

@@ -30,13 +30,11 @@ class Batch:
     def __len__(self) -> int:
         return len(self.ops) + len(self.dead)
 
-    def script_args(self, prefix: str, group: str, settings: Sequence[int]) -> list[Any]:
+    def script_args(self) -> list[Any]:
+        """ARGV[2:] of the apply script (ARGV[1], the constants, is the applier's)."""
         return [
-            prefix,
-            group,
             json.dumps(self.ops, ensure_ascii=False, separators=(",", ":")),
             json.dumps(self.dead, ensure_ascii=False, separators=(",", ":")),
-            *settings,
             *self.dead_fields,
         ]
 

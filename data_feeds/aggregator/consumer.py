@@ -17,16 +17,16 @@ from typing import Any, cast
 
 import redis
 
-from core.keys import AGGREGATOR_GROUP, Keys
+from core.keys import AGGREGATOR_GROUP, UPDATES_MAXLEN, Keys
 from core.outage import OUTAGE_ERRORS, Backoff, retry_forever
 from data_feeds.aggregator.applier import ScriptApplier
 from data_feeds.aggregator.batch import Batch, BatchBuilder, Entry, add_dead
 from data_feeds.aggregator.maintenance import Maintenance, RetentionPolicy
-from data_feeds.aggregator.ops import OpBuilder
+from data_feeds.aggregator.ops import STREAM_CODES, OpBuilder
+from data_feeds.aggregator.script import script_constants, script_keys
 from data_feeds.events import STREAMS
 
 log = logging.getLogger(__name__)
-STREAM_CODES = {"c": "cases", "o": "officers", "m": "cameras", "h": "hotline", "a": "approvals"}
 # The web tier calls the live state stale once the heartbeat is older than its
 # threshold (10 s by default); the key expires so a dead aggregator leaves no trace.
 HEARTBEAT_EVERY_S = 1.0
@@ -45,7 +45,7 @@ class AggregatorSettings:
     trail_length: int = 20  # positions kept per officer for the map's trail
     bucket_ttl_s: int = 400 * 86400  # KPI hour buckets: a year and a bit
     dedup_ttl_s: int = 35 * 86400  # how long a hotline or approval event id is remembered
-    updates_maxlen: int = 10_000  # entries kept in the updates stream
+    updates_maxlen: int = UPDATES_MAXLEN  # entries kept in the updates stream
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
 
@@ -67,7 +67,9 @@ class Aggregator:
         self._settings = settings
         self._keys = keys or Keys()
         self._builder = BatchBuilder(OpBuilder(settings.timezone))
-        self._applier = ScriptApplier(client)
+        self._applier = ScriptApplier(
+            client, script_keys(self._keys), _constants(self._keys, settings)
+        )
         self._waiting: Batch | None = None
         self._maintenance = Maintenance(client, self._keys, settings.retention)
         self._stream_names = {self._keys.stream(name): name for name in STREAMS}
@@ -172,7 +174,7 @@ class Aggregator:
             ">", None if waiting is not None else (block_ms or self._settings.block_ms)
         )
         if waiting is not None:
-            self._applier.send(self._args(waiting))
+            self._applier.send(waiting.script_args())
         following = self._builder.build(raw)
         if waiting is not None:
             self._finish(waiting)
@@ -207,7 +209,7 @@ class Aggregator:
 
     def _apply_now(self, batch: Batch) -> None:
         try:
-            self._applier.apply(self._args(batch))
+            self._applier.apply(batch.script_args())
         except redis.ResponseError as exc:
             self._apply_one_by_one(batch, exc)
         self._count(batch)
@@ -230,23 +232,24 @@ class Aggregator:
         log.error("aggregator: batch of %d failed (%s); applying one by one", len(batch), error)
         for op in batch.ops:
             try:
-                self._applier.apply(self._args(Batch(ops=[op])))
+                self._applier.apply(Batch(ops=[op]).script_args())
             except redis.ResponseError as exc:
                 dead = Batch()
                 stream = STREAM_CODES[op[0]]
                 add_dead(dead, stream, op[1], f"could not be applied: {exc}", {})
-                self._applier.apply(self._args(dead))
+                self._applier.apply(dead.script_args())
         if batch.dead:
-            self._applier.apply(self._args(Batch(dead=batch.dead, dead_fields=batch.dead_fields)))
+            self._applier.apply(Batch(dead=batch.dead, dead_fields=batch.dead_fields).script_args())
 
-    def _args(self, batch: Batch) -> list[Any]:
-        settings = self._settings
-        return batch.script_args(
-            self._keys.prefix,
-            AGGREGATOR_GROUP,
-            [settings.bucket_ttl_s, settings.trail_length, settings.dedup_ttl_s,
-             settings.updates_maxlen],
-        )  # fmt: skip
+
+def _constants(keys: Keys, settings: AggregatorSettings) -> str:
+    return script_constants(
+        keys,
+        bucket_ttl_s=settings.bucket_ttl_s,
+        trail_length=settings.trail_length,
+        dedup_ttl_s=settings.dedup_ttl_s,
+        updates_maxlen=settings.updates_maxlen,
+    )
 
 
 def _decoding_twin(client: redis.Redis) -> redis.Redis:

@@ -3,7 +3,8 @@
 Everything that needs Python (time zones, the catalog) is worked out here, so the
 Lua side only does arithmetic and bookkeeping. Ops are flat JSON arrays (cheaper
 than objects to encode here and to decode in Lua); unset values are ``false``
-(JSON ``null`` would arrive in Lua as a truthy sentinel):
+(JSON ``null`` would arrive in Lua as a truthy sentinel). The first item is the
+stream's code (``STREAM_CODES``):
 
     case      ["c", entry, event, ms, hour, case_id, status, kind, category,
                category_name, major_name, source, grid, priority, lat, lon,
@@ -18,11 +19,12 @@ than objects to encode here and to decode in Lua); unset values are ``false``
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from data_feeds import catalog
 from data_feeds.events import (
+    STREAM_MODELS,
     ApprovalEvent,
     CameraEvent,
     CaseEvent,
@@ -32,6 +34,17 @@ from data_feeds.events import (
 )
 
 Op = list[Any]
+# An op's first item says which stream it came from. The script receives
+# STREAM_CODES (consumer.py too): with it, it finds the op's apply function and the
+# stream to acknowledge it on. Every model needs a code (a KeyError at import).
+CASE, OFFICER, CAMERA, HOTLINE, APPROVAL = "c", "o", "m", "h", "a"
+_MODEL_CODES: Final[dict[type[Event], str]] = {
+    CaseEvent: CASE, OfficerEvent: OFFICER, CameraEvent: CAMERA, HotlineEvent: HOTLINE,
+    ApprovalEvent: APPROVAL,
+}  # fmt: skip
+STREAM_CODES: Final[dict[str, str]] = {
+    _MODEL_CODES[model]: stream for stream, model in STREAM_MODELS.items()
+}
 # Time zones change offset only on quarter hours, so the local hour and day of any
 # instant follow from its UTC quarter hour.
 QUARTER_MS = 15 * 60 * 1000
@@ -47,17 +60,17 @@ class OpBuilder:
         hour, day = self.local_hour_and_day(ms)
         head: Op = [entry_id, event.event_id, ms, hour]
         if isinstance(event, OfficerEvent):
-            return ["o", *head, event.officer_id, event.action, event.grid, day,
+            return [OFFICER, *head, event.officer_id, event.action, event.grid, day,
                     _opt(event.name), _opt(event.status), _float(event.lat),
                     _float(event.lon)]  # fmt: skip
         if isinstance(event, CaseEvent):
-            return ["c", *head, *_case(event)]
+            return [CASE, *head, *_case(event)]
         if isinstance(event, CameraEvent):
-            return ["m", *head, event.camera_id, event.status, _opt(event.reason)]
+            return [CAMERA, *head, event.camera_id, event.status, _opt(event.reason)]
         if isinstance(event, HotlineEvent):
-            return ["h", *head, event.outcome, _opt(event.grid)]
+            return [HOTLINE, *head, event.outcome, _opt(event.grid)]
         if isinstance(event, ApprovalEvent):
-            return ["a", *head, event.service, event.status]
+            return [APPROVAL, *head, event.service, event.status]
         raise TypeError(f"no op for {type(event).__name__}")
 
     def local_hour_and_day(self, ms: int) -> tuple[str, str]:

@@ -12,10 +12,11 @@ import requests
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from core.localhost import free_port
-from tests.browser.conftest import Browser, console_errors
-from tests.helpers import ROOT, RunningWall, start_wall
+from testkit.chromium import console_errors
+from testkit.citywall import ROOT, RunningWall, start_wall
+from testkit.signin import AUTH_YAML, http_session, sign_in
+from tests.browser.conftest import Browser
 from tests.rtsp import RtspServer, one_camera_inventory
-from tests.signin import AUTH_YAML, http_session, sign_in
 
 TOKEN = "browser-test-token"
 FOUR_TILE = "  - {id: four, type: camera, x: 1, y: 0, cameras: [XY-002, XY-003, XY-004, XY-005]}\n"
@@ -76,12 +77,18 @@ def wait_playing(driver: WebDriver, camera_id: str, timeout: float = 20) -> dict
     raise AssertionError(f"{camera_id} did not play within {timeout} s: {state}")
 
 
-def assert_frames_rise(driver: WebDriver, camera_id: str) -> None:
-    """Decoded frames keep coming: at 15 fps about 45 in 3 s; a frozen picture gives 0."""
-    before = int(cell_state(driver, camera_id)["decoded"])  # type: ignore[call-overload]
-    time.sleep(3)
-    after = int(cell_state(driver, camera_id)["decoded"])  # type: ignore[call-overload]
-    assert after - before >= 25, (camera_id, before, after)
+def decoded(driver: WebDriver, camera_id: str) -> int:
+    return int(cell_state(driver, camera_id)["decoded"])  # type: ignore[call-overload]
+
+
+def assert_frames_rise(driver: WebDriver, camera_id: str, frames: int = 25) -> None:
+    """Decoded frames keep coming (a frozen picture gives none). Waited for, not timed:
+    at 15 fps they take under 2 s, but a loaded machine decodes and paints slower."""
+    before = decoded(driver, camera_id)
+    deadline = time.monotonic() + 20
+    while decoded(driver, camera_id) - before < frames:
+        assert time.monotonic() < deadline, (camera_id, before, decoded(driver, camera_id))
+        time.sleep(0.2)
 
 
 def test_one_camera_fills_its_tile_with_the_main_stream(
@@ -167,7 +174,6 @@ def test_a_dead_camera_shows_signal_lost_and_recovers_by_itself(
 
             camera.start()  # same port: the relay reconnects with its backoff
             wait_playing(driver, "RT-001", timeout=30)
-            time.sleep(1)  # the player catches up on its first second back
             assert_frames_rise(driver, "RT-001")
             assert console_errors(driver) == []
         finally:

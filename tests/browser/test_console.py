@@ -15,11 +15,12 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from data_feeds.events import CameraEvent
-from tests.browser.conftest import Browser, console_errors
+from testkit.chromium import console_errors
+from testkit.citywall import write_config
+from testkit.signin import http_session, sign_in
+from tests.browser.conftest import Browser
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import write_config
 from tests.live_stack import LiveStack
-from tests.signin import http_session, sign_in
 
 TILES = """\
   - {id: main, type: camera, title: 主画面, x: 0, y: 0, cameras: [XY-001]}

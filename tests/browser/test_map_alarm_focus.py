@@ -14,11 +14,12 @@ import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import Browser, console_errors
+from testkit.chromium import console_errors
+from testkit.citywall import write_config
+from testkit.signin import sign_in
+from tests.browser.conftest import Browser
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import write_config
 from tests.live_stack import LiveStack
-from tests.signin import sign_in
 from wall.config import load_config
 from wall.control import WallControl
 
@@ -65,7 +66,9 @@ def near(a: tuple[float, float] | None, b: tuple[float, float] | None, px: float
 
 
 def settled(driver: WebDriver, selector: str) -> Any:
-    """The element's centre once it stops moving (the map flies for 1.5 s)."""
+    """The element's centre once it stops moving: for the map's first view only, which
+    does not fly. Not for the end of a flight: a page starved of CPU does not move for
+    a poll or two mid-flight (or before the flight starts), and that looks settled."""
     last: list[tuple[float, float] | None] = [None]
 
     def still(d: WebDriver) -> tuple[float, float] | None:
@@ -83,16 +86,16 @@ def test_an_urgent_case_centres_the_map_until_acknowledged(
     driver = browser(1920, 1080)
     sign_in(driver, alarm_wall.url)
     driver.get(f"{alarm_wall.url}/wall")
-    wait = WebDriverWait(driver, 15, poll_frequency=0.05)
+    # The alarm watcher, the push and a 1.5 s flight: seconds idle, more under load.
+    wait = WebDriverWait(driver, 30, poll_frequency=0.05)
     wait.until(lambda d: centre(d, CAMERA), "no camera marker on the map")
     home = settled(driver, CAMERA)
 
     story = CaseStory("URG-1", datetime.now(SHANGHAI).replace(microsecond=0), priority="urgent")
     alarm_wall.write(story.at(0, "reported", lat=28.6683, lon=112.8715).events)
     wait.until(lambda d: attribute(d, "#tile-emap", "data-focus") == "URG-1", "no focus")
-    ring = settled(driver, RING)
     stage = centre(driver, "#tile-emap .cw-map__stage")
-    assert near(ring, stage, 3), f"the ring {ring} is not at the map's centre {stage}"
+    wait.until(lambda d: near(centre(d, RING), stage, 3), "the ring is not at the map's centre")
     assert not near(centre(driver, CAMERA), home, 20)  # the map moved
 
     config = load_config(alarm_wall.config)
@@ -103,6 +106,5 @@ def test_an_urgent_case_centres_the_map_until_acknowledged(
         client.close()
     wait.until(lambda d: attribute(d, "#tile-emap", "data-focus") is None, "focus stayed")
     wait.until(lambda d: centre(d, RING) is None, "the ring stayed")
-    back = settled(driver, CAMERA)
-    assert near(back, home, 2), f"the map did not return: {back} vs {home}"
+    wait.until(lambda d: near(centre(d, CAMERA), home, 2), f"the map did not return to {home}")
     assert console_errors(driver) == []

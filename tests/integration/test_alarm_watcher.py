@@ -20,14 +20,16 @@ from core.keys import ALARM_GROUP
 from data_feeds.events import CaseEvent
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
+from testkit.citywall import write_config
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import write_config
 from wall.auth.audit import AuditLog
 from wall.config import WallConfig, load_config
+from wall.config.tiles.map import MapTile
 from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
 from wall.live.hub import HubSettings, LiveHub, LiveTile
-from wall.tiles.map import MapTile, live
+from wall.tile_views import wall_translator
+from wall.tiles.map import VIEW as MAP_VIEW
 
 TILES = """\
   - {id: alarm, type: camera, x: 0, y: 0, cameras: [XY-010]}
@@ -294,9 +296,8 @@ def test_every_map_tile_centres_on_the_alarm_case(
     new_watcher: Callable[[str], AlarmWatcher],
 ) -> None:
     maps = [tile for tile in config.tiles if isinstance(tile, MapTile)]
-    hub = LiveHub(
-        redis_client, config, [LiveTile(t, live(t)) for t in maps], HubSettings(block_ms=50)
-    )
+    tiles = [LiveTile(t.id, MAP_VIEW.parts(t)) for t in maps]
+    hub = LiveHub(redis_client, config, tiles, wall_translator("zh-CN"), HubSettings(block_ms=50))
     hub.cycle()
     assert hub.state("emap")["focus"] == {}
     assert hub.state("plain").get("focus", {}) == {}  # an empty part is not even sent
@@ -308,10 +309,10 @@ def test_every_map_tile_centres_on_the_alarm_case(
     alarm = control.alarm()
     assert alarm is not None
     hub.cycle()
-    focus = {
-        "alarm": {"case_id": "URG-1", "lat": PLACE["lat"], "lon": PLACE["lon"],
-                  "until_ms": alarm.until_ms, "reason": "urgent", "camera_id": "XY-003"}
-    }  # fmt: skip
+    focus = {"alarm": json.loads(alarm.dumps())}  # the alarm as stored, one shape everywhere
+    seen = focus["alarm"]
+    assert (seen["case_id"], seen["lat"], seen["lon"]) == ("URG-1", PLACE["lat"], PLACE["lon"])
+    assert (seen["reason"], seen["camera_id"]) == ("urgent", "XY-003")
     assert hub.state("emap")["focus"] == focus
     assert hub.state("plain")["focus"] == focus  # a map without case layers too
     frame, _ = hub.current()

@@ -18,20 +18,22 @@ from data_feeds.writer import EventWriter
 from tests.case_story import SHANGHAI, CaseStory
 from tests.unit.config_cases import BASE
 from wall.config import WallConfig, parse_config
-from wall.live import HubSettings, LiveHub, live_tiles
+from wall.config.tile_registry import schemas_in
+from wall.config.tiles import chart, clock, text
+from wall.config.tiles.chart import ChartTile
+from wall.live import HubSettings, LiveHub
 from wall.live.data import LiveData
 from wall.live.hub import merge_changes
 from wall.live.values import plain
-from wall.tiles import chart, clock, text
-from wall.tiles.chart import ChartTile
-from wall.tiles.registry import tile_types_in
+from wall.tile_views import live_tiles, tile_views, wall_translator
+from wall.tiles import chart as chart_view
 
 # "Now" on the wall is the later of the data clock and the wall clock, so the cases
 # happen today: from the start of the current hour (H) and, for "another hour", in the
 # hour before it (the one after at 23 h).
 H = datetime.now(SHANGHAI).replace(minute=0, second=0, microsecond=0)
 OTHER = H - timedelta(hours=1) if H.hour > 0 else H + timedelta(hours=1)
-TYPES = tile_types_in([clock, text, chart])
+TYPES = schemas_in([clock, text, chart])
 CHARTS = """\
   - {id: trend, type: chart, chart: hourly, x: 3, y: 0, title: 今日派遣}
   - {id: kinds, type: chart, chart: category, kpi: reported, x: 4, y: 0}
@@ -44,7 +46,7 @@ CHARTS = """\
 @pytest.fixture
 def config(tmp_path: Path) -> WallConfig:
     text = BASE.replace("cameras:\n", CHARTS + "cameras:\n", 1)
-    return parse_config(text, "wall_config.yaml", tmp_path, environ={}, types=TYPES)
+    return parse_config(text, "wall_config.yaml", tmp_path, environ={}, schemas=TYPES)
 
 
 def feed(client: redis.Redis, events: list[CaseEvent]) -> None:
@@ -57,10 +59,10 @@ def feed(client: redis.Redis, events: list[CaseEvent]) -> None:
 def build(client: redis.Redis, config: WallConfig, tile_id: str) -> dict[str, Any]:
     """One build of the tile's live part, as the hub makes it: a fresh LiveData, plain JSON."""
     reader = KpiReader(client, Keys(config.redis.prefix), config.wall.timezone)
-    data = LiveData(client, reader, config)
+    data = LiveData(client, reader, config, wall_translator(config.wall.locale))
     tile = next(t for t in config.tiles if t.id == tile_id)
     assert isinstance(tile, ChartTile)
-    (part,) = chart.live(tile)
+    (part,) = chart_view.VIEW.part_specs(tile)
     assert part.name == "figure" and part.topics == {"kpi", "cases"}
     parts = plain(part.build(tile, data))
     assert list(parts) == ["figure"]
@@ -151,7 +153,9 @@ def test_the_hub_pushes_the_new_figure_when_a_case_is_dispatched(
     redis_client: redis.Redis, config: WallConfig
 ) -> None:
     feed(redis_client, CaseStory("A", H).through_dispatch().events)
-    hub = LiveHub(redis_client, config, live_tiles(config, TYPES), HubSettings(block_ms=50))
+    translate = wall_translator(config.wall.locale)
+    tiles = live_tiles(config, tile_views())
+    hub = LiveHub(redis_client, config, tiles, translate, HubSettings(block_ms=50))
     hub.cycle()
     frame, _status = hub.current()
     assert bars_by_hour(hub.state("trend")["figure"]["figure"])[H.hour] == 1

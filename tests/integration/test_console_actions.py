@@ -13,13 +13,13 @@ from flask import Flask, g
 
 from core.localhost import free_port
 from layouts.console_callbacks import ConsoleActions
-from tests.helpers import shipped_config_copy
+from testkit.citywall import shipped_config_copy
 from wall.auth.gate import Identity
 from wall.config import load_config
 from wall.control import WallControl
 from wall.control.snapshots import SnapshotStore
-from wall.i18n import Translator
-from wall.tiles.base import TileContext
+from wall.tile_view import TileContext
+from wall.tile_views import wall_translator
 
 FORM: dict[str, Any] = {
     "selected": {"tile": "junctions", "cell": 1}, "search": "", "tour": None,
@@ -36,7 +36,7 @@ def actions(tmp_path: Path, redis_client: redis.Redis) -> ConsoleActions:
     finally:
         del os.environ["RELAY_PORT"]
     control = WallControl(redis_client, config)
-    ctx = TileContext(config=config, translate=Translator("zh-CN"), control=control)
+    ctx = TileContext(config=config, translate=wall_translator("zh-CN"), control=control)
     return ConsoleActions(ctx, SnapshotStore(redis_client, config, tmp_path / "snapshots"))
 
 
@@ -85,7 +85,6 @@ def test_a_snapshot_with_the_relay_down_says_so(actions: ConsoleActions) -> None
 def test_during_an_alarm_the_console_works_on_the_camera_the_wall_shows(
     actions: ConsoleActions,
 ) -> None:
-    from layouts.console_callbacks import shown_now
     from wall.control import Alarm
 
     control = actions.control
@@ -94,8 +93,8 @@ def test_during_an_alarm_the_console_works_on_the_camera_the_wall_shows(
     alarm = Alarm("URG-9", "urgent", "main-junction", 28.68, 112.87, now, now + 60_000,
                   camera_id="XY-030", distance_m=40.0)  # fmt: skip
     control.raise_alarm(alarm)
-    assert shown_now(control, "main-junction") == ("XY-030",)  # snapshots take this one
-    assert shown_now(control, "junctions") == ("XY-001", "XY-002", "XY-003", "XY-004")
+    assert control.showing("main-junction").cameras == ("XY-030",)  # snapshots take this one
+    assert control.showing("junctions").cameras == ("XY-001", "XY-002", "XY-003", "XY-004")
     # the operator acknowledges what they saw; a newer alarm in between is not dismissed
     newer = Alarm("URG-10", "video", "main-junction", 28.68, 112.87, now, now + 60_000)
     control.raise_alarm(newer)

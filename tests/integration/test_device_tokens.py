@@ -9,7 +9,7 @@ import subprocess
 import redis
 
 from data_feeds.redis_server import EmbeddedRedis
-from tests.helpers import SHIPPED_CONFIG, citywall_command
+from testkit.citywall import SHIPPED_CONFIG, citywall_command
 from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
 

@@ -19,17 +19,16 @@ from data_feeds.events import Event, OfficerEvent
 from data_feeds.kpis import DayTotals, KpiReader
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.writer import EventWriter
+from testkit.citywall import write_config
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import write_config
 from wall.config import WallConfig, load_config
+from wall.config.tiles.cases import CasesTile
+from wall.config.tiles.kpi import KpiTile
+from wall.config.tiles.officers import OfficersTile
 from wall.live.hub import HubSettings, LiveHub, LiveTile, merge_changes
 from wall.live.sse import _fragments
-from wall.tiles.cases import CasesTile
-from wall.tiles.cases import live as cases_live
-from wall.tiles.kpi import KpiTile
-from wall.tiles.kpi import live as kpi_live
-from wall.tiles.officers import OfficersTile
-from wall.tiles.officers import live as officers_live
+from wall.tile_views import wall_translator
+from wall.tiles import cases, kpi, officers
 
 KPI = KpiTile.model_validate(
     {"type": "kpi", "id": "today", "x": 0, "y": 0, "kpis": ["dispatched", "hotline_calls"]}
@@ -40,9 +39,9 @@ OFFICERS = OfficersTile.model_validate({"type": "officers", "id": "roster", "x":
 
 def tiles() -> list[LiveTile]:
     return [
-        LiveTile(KPI, kpi_live(KPI)),
-        LiveTile(CASES, cases_live(CASES)),
-        LiveTile(OFFICERS, officers_live(OFFICERS)),
+        LiveTile(KPI.id, kpi.VIEW.parts(KPI)),
+        LiveTile(CASES.id, cases.VIEW.parts(CASES)),
+        LiveTile(OFFICERS.id, officers.VIEW.parts(OFFICERS)),
     ]
 
 
@@ -53,7 +52,8 @@ def config(tmp_path: Path) -> WallConfig:
 
 
 def hub_on(client: redis.Redis, config: WallConfig, **settings: float) -> LiveHub:
-    return LiveHub(client, config, tiles(), HubSettings(**settings))  # type: ignore[arg-type]
+    translate = wall_translator(config.wall.locale)
+    return LiveHub(client, config, tiles(), translate, HubSettings(**settings))  # type: ignore[arg-type]
 
 
 def applied(client: redis.Redis, events: list[Event]) -> Aggregator:

@@ -16,11 +16,13 @@ import redis
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.events import CameraEvent, Event, OfficerEvent
 from data_feeds.writer import EventWriter
+from testkit.citywall import write_config
 from tests.case_story import SHANGHAI, CaseStory
-from tests.helpers import write_config
 from wall.config import WallConfig, load_config
+from wall.config.tiles.map import MapTile
 from wall.live.hub import HubSettings, LiveHub, LiveTile
-from wall.tiles.map import MapTile, live
+from wall.tile_views import wall_translator
+from wall.tiles.map import VIEW
 
 EMAP = MapTile.model_validate({"type": "map", "id": "emap", "x": 0, "y": 0, "trail_points": 3})
 NORTH = MapTile.model_validate(
@@ -37,8 +39,8 @@ def config(tmp_path: Path) -> WallConfig:
 
 
 def hub_on(client: redis.Redis, config: WallConfig) -> LiveHub:
-    tiles = [LiveTile(EMAP, live(EMAP)), LiveTile(NORTH, live(NORTH))]
-    return LiveHub(client, config, tiles, HubSettings(block_ms=50))
+    tiles = [LiveTile(EMAP.id, VIEW.parts(EMAP)), LiveTile(NORTH.id, VIEW.parts(NORTH))]
+    return LiveHub(client, config, tiles, wall_translator("zh-CN"), HubSettings(block_ms=50))
 
 
 def applied(client: redis.Redis, events: list[Event]) -> None:

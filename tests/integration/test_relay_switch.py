@@ -25,7 +25,7 @@ from streams.relay.hub import CameraHub
 from streams.relay.server import HUB, RelaySettings, create_app
 from streams.relay.whep import SESSIONS, Sessions
 from streams.sources.sim import SimSource
-from tests.whep_client import WhepViewer
+from testkit.whep import WhepViewer
 
 TOKEN = "switch-test-key"
 GRACE_S = 0.3

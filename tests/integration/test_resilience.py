@@ -17,7 +17,7 @@ from core.localhost import stop_process
 from data_feeds.events import CaseEvent, HotlineEvent, OfficerEvent
 from data_feeds.redis_server import EmbeddedRedis
 from data_feeds.simulator import CitySettings, events_between, position_interval
-from tests.helpers import SHIPPED_CONFIG, citywall_command
+from testkit.citywall import SHIPPED_CONFIG, citywall_command
 from wall.config import load_config
 
 START = datetime.fromisoformat("2026-03-02T07:00:00+08:00")
@@ -36,6 +36,15 @@ def expected_events() -> list[object]:
         settings, START, START + DURATION, position_every=position_interval(SPEED)
     )
     return list(window)
+
+
+def under_way(client: redis.Redis) -> bool:
+    """The simulator has written positions and the aggregator has read some."""
+    stream = Keys().stream("officers")
+    if not client.exists(stream):
+        return False
+    groups = client.xinfo_groups(stream)
+    return bool(groups) and groups[0]["entries-read"] not in (None, 0)
 
 
 def caught_up(client: redis.Redis) -> bool:
@@ -62,8 +71,10 @@ def test_redis_killed_mid_stream_loses_nothing(tmp_path: Path) -> None:
     )  # fmt: skip
     client = redis.Redis.from_url(server.url)
     try:
-        time.sleep(5)
-        assert client.xlen(Keys().stream("officers")) > 0  # both are under way
+        deadline = time.monotonic() + 60  # two commands starting: seconds when loaded
+        while not under_way(client):  # polled: both start in seconds when the machine is busy
+            assert time.monotonic() < deadline, "simulate and aggregate not under way in 60 s"
+            time.sleep(0.1)
         server.kill()
         time.sleep(2)
         server.start()

@@ -94,8 +94,10 @@ def test_a_restarted_server_on_the_same_port_can_be_pulled_again(server: RtspSer
 def test_stopping_the_iteration_closes_the_connection_and_thread(server: RtspServer) -> None:
     async def scenario() -> None:
         task = asyncio.create_task(take(open_source(server.url("/cam1")), 10_000))
-        await asyncio.sleep(1.0)
-        assert rtsp_threads()
+        deadline = time.monotonic() + 15
+        while not rtsp_threads():  # the reader thread is started (not slept for)
+            assert time.monotonic() < deadline, "no RTSP reader thread"
+            await asyncio.sleep(0.05)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -16,14 +16,13 @@ import yaml
 
 from core.keys import Keys
 from data_feeds.redis_server import EmbeddedRedis
-from tests.helpers import shipped_config_copy
+from testkit.citywall import shipped_config_copy
 from wall.auth.audit import AuditEntry, AuditLog
 from wall.config import WallConfig, load_config
-from wall.control import Alarm, ControlError, TileView, TourRun, WallControl
-from wall.live import HubSettings, LiveHub, live_tiles
+from wall.control import Alarm, ControlError, TileState, TourRun, WallControl
+from wall.live import HubSettings, LiveHub
 from wall.live.hub import merge_changes
-from wall.tiles.base import Parts
-from wall.tiles.registry import tile_types
+from wall.tile_views import live_tiles, tile_views, wall_translator
 
 T0 = 1_700_000_000.0  # the injected clock's start, seconds
 T0_MS = int(T0 * 1000)
@@ -137,8 +136,8 @@ def alarm_at(
 # ── views and show ──────────────────────────────────────────────────────
 def test_views_default_to_the_config_cameras(wall: WallControl) -> None:
     assert wall.views() == {
-        "junctions": TileView("junctions", JUNCTIONS),
-        "main-junction": TileView("main-junction", ("XY-001",)),
+        "junctions": TileState("junctions", JUNCTIONS),
+        "main-junction": TileState("main-junction", ("XY-001",)),
     }
     assert wall.view("main-junction").showing(T0_MS) == ("XY-001",)
 
@@ -148,9 +147,9 @@ def test_show_changes_one_tile_only(
 ) -> None:
     clock.now += 5
     view = wall.show("main-junction", ["XY-020"], by="operator")
-    assert view == TileView("main-junction", ("XY-020",), None, "operator", T0_MS + 5000)
+    assert view == TileState("main-junction", ("XY-020",), None, "operator", T0_MS + 5000)
     assert wall.views() == {
-        "junctions": TileView("junctions", JUNCTIONS),
+        "junctions": TileState("junctions", JUNCTIONS),
         "main-junction": view,
     }
     nine = [f"XY-{n:03d}" for n in range(11, 20)]
@@ -170,7 +169,7 @@ def test_two_workers_writing_one_tile_the_last_write_wins(
     clock.now += 1
     wall.show("main-junction", ["XY-031"], by="operator")
     assert other_worker.view("main-junction").cameras == ("XY-031",)
-    assert other_worker.view("junctions") == TileView("junctions", JUNCTIONS)  # untouched
+    assert other_worker.view("junctions") == TileState("junctions", JUNCTIONS)  # untouched
 
 
 @pytest.mark.parametrize(
@@ -198,7 +197,7 @@ def test_an_invalid_show_is_refused_with_a_clear_message(
         wall.show(tile, cameras, by="operator")
     assert str(refused.value) == message
     assert updates(redis_client) == [] and audit(redis_client) == []
-    assert wall.view("junctions") == TileView("junctions", JUNCTIONS)
+    assert wall.view("junctions") == TileState("junctions", JUNCTIONS)
 
 
 # ── announced and audited ───────────────────────────────────────────────
@@ -214,7 +213,8 @@ def test_every_change_of_the_wall_is_one_update_that_keeps_cached_kpi_days(
     announced_once(redis_client, lambda: wall.acknowledge_alarm(by="op"))
 
     # And the live hub, reading those updates, keeps its cached past days' sums.
-    hub = LiveHub(redis_client, config, live_tiles(config, tile_types()), HubSettings(block_ms=50))
+    tiles = live_tiles(config, tile_views())
+    hub = LiveHub(redis_client, config, tiles, wall_translator("zh-CN"), HubSettings(block_ms=50))
     hub.cycle()
     cached = len(hub._day_totals)  # whole past days of the half-year KPIs
     assert cached > 0
@@ -226,7 +226,7 @@ def test_every_change_of_the_wall_is_one_update_that_keeps_cached_kpi_days(
 def test_doing_nothing_announces_and_audits_nothing(
     wall: WallControl, redis_client: redis.Redis
 ) -> None:
-    assert wall.stop_tour("junctions", by="op") == TileView("junctions", JUNCTIONS)
+    assert wall.stop_tour("junctions", by="op") == TileState("junctions", JUNCTIONS)
     assert wall.acknowledge_alarm(by="op") is None
     assert updates(redis_client) == [] and audit(redis_client) == []
 
@@ -342,7 +342,7 @@ def test_a_tour_turns_with_the_clock_and_stopping_keeps_the_camera_shown(
 
     clock.now += 7  # the second page is on the wall
     stopped = other_worker.stop_tour("junctions", by="admin")
-    assert stopped == TileView(
+    assert stopped == TileState(
         "junctions", ("XY-005", "XY-006", "XY-001", "XY-002"), None, "admin", T0_MS + 7000
     )
     clock.now += 60
@@ -455,8 +455,8 @@ def test_a_config_preset_replaces_the_whole_wall_and_restarts_its_tours(
     junctions, main = views["junctions"], views["main-junction"]
     key_tour = TourRun("重点路口巡逻", tuple(KEY_JUNCTIONS), 10.0, recall_ms)
     road_tour = TourRun("湘阴大道沿线", tuple(ROAD), 8.0, recall_ms)
-    assert junctions == TileView("junctions", JUNCTIONS, key_tour, "admin", recall_ms)
-    assert main == TileView("main-junction", ("XY-001",), road_tour, "admin", recall_ms)
+    assert junctions == TileState("junctions", JUNCTIONS, key_tour, "admin", recall_ms)
+    assert main == TileState("main-junction", ("XY-001",), road_tour, "admin", recall_ms)
     assert junctions.showing(recall_ms) == JUNCTIONS  # from the first camera
     assert junctions.showing(recall_ms + 10_000) == ("XY-005", "XY-011", "XY-012", "XY-013")
     assert main.showing(recall_ms + 8_000) == ("XY-002",)
@@ -469,14 +469,14 @@ def test_tiles_a_preset_does_not_name_go_back_to_their_config_cameras(
     wall.show("junctions", ["XY-030", "XY-031", "XY-032", "XY-033"], by="operator")
     clock.now += 30
     views = wall.recall_preset("六路", by="operator")
-    assert views["main-junction"] == TileView("main-junction", ("XY-001",))
+    assert views["main-junction"] == TileState("main-junction", ("XY-001",))
     assert views["junctions"].tour == TourRun("六路巡逻", tuple(SIX), 5.0, clock.ms())
     assert views["junctions"].cameras == JUNCTIONS
 
     views = wall.recall_preset("主路口", by="operator")
     assert views == {
-        "junctions": TileView("junctions", JUNCTIONS),
-        "main-junction": TileView("main-junction", ("XY-020",), None, "operator", clock.ms()),
+        "junctions": TileState("junctions", JUNCTIONS),
+        "main-junction": TileState("main-junction", ("XY-020",), None, "operator", clock.ms()),
     }
 
 
@@ -489,8 +489,8 @@ def test_a_preset_naming_no_tile_puts_every_tile_back_to_the_config(
     wall.start_tour("junctions", "六路巡逻", by="operator")
     views = wall.recall_preset("复位", by="operator")
     assert views == {
-        "junctions": TileView("junctions", JUNCTIONS),
-        "main-junction": TileView("main-junction", ("XY-001",)),
+        "junctions": TileState("junctions", JUNCTIONS),
+        "main-junction": TileState("main-junction", ("XY-001",)),
     }
 
 
@@ -608,11 +608,11 @@ def test_an_alarm_on_a_tile_that_is_no_camera_tile_is_refused(
 
 # ── the camera tiles' live part ─────────────────────────────────────────
 def hub_for(client: redis.Redis, config: WallConfig) -> LiveHub:
-    tiles = live_tiles(config, tile_types())
-    return LiveHub(client, config, tiles, HubSettings(block_ms=50))
+    tiles = live_tiles(config, tile_views())
+    return LiveHub(client, config, tiles, wall_translator("zh-CN"), HubSettings(block_ms=50))
 
 
-def changes_after(hub: LiveHub, action: Callable[[], object]) -> dict[str, dict[str, Parts]]:
+def changes_after(hub: LiveHub, action: Callable[[], object]) -> dict[str, dict[str, Any]]:
     before, _ = hub.current()
     action()
     hub.cycle()
@@ -622,27 +622,55 @@ def changes_after(hub: LiveHub, action: Callable[[], object]) -> dict[str, dict[
     return merge_changes(frames)
 
 
+def cameras_of(view: dict[str, Any]) -> list[str]:
+    return [cell["camera"] for cell in view["cells"]]
+
+
 def test_the_hub_pushes_a_new_camera_to_that_tile_only(
     redis_client: redis.Redis, config: WallConfig
 ) -> None:
     wall = WallControl(redis_client, config)  # the hub's readers use the real clock
     hub = hub_for(redis_client, config)
     hub.cycle()
-    assert hub.state("main-junction")["view"]["cells"] == ["XY-001"]
+    assert cameras_of(hub.state("main-junction")["view"]) == ["XY-001"]
+    assert hub.state("main-junction")["view"]["stream"] == "main"
 
     changes = changes_after(hub, lambda: wall.show("main-junction", ["XY-020"], by="operator"))
     view = changes["main-junction"]["view"]
-    assert view["cells"] == ["XY-020"]
-    assert view["names"]["XY-020"] == "文星路与长康路交叉口"
+    assert view["cells"] == [{"camera": "XY-020", "name": "文星路与长康路交叉口"}]
     assert view["by"] == "operator"
     assert "junctions" not in changes  # a tile not touched sends nothing
-    assert hub.state("main-junction")["view"]["cells"] == ["XY-020"]
+    assert cameras_of(hub.state("main-junction")["view"]) == ["XY-020"]
 
+    started = int(time.time() * 1000)
     changes = changes_after(hub, lambda: wall.start_tour("junctions", "六路巡逻", by="operator"))
-    tour = changes["junctions"]["view"]["tour"]
-    assert (tour["name"], tour["cameras"], tour["dwell_s"]) == ("六路巡逻", SIX, 5.0)
-    assert set(changes["junctions"]["view"]["names"]) == set(SIX)
+    view = changes["junctions"]["view"]
+    # Six cameras on a four-cell tile: two steps, the first four cameras first.
+    assert view["tour"] == {"name": "六路巡逻", "step": 1, "pages": 2}
+    assert cameras_of(hub.state("junctions")["view"]) == SIX[:4]
+    assert view["next"]["cameras"] == [*SIX[4:], *SIX[:2]]
+    assert started + 5000 <= view["next"]["at_ms"] <= time.time() * 1000 + 5000
     assert "main-junction" not in changes
+
+
+def test_the_hub_turns_a_tour_by_itself_at_each_step(
+    redis_client: redis.Redis, config: WallConfig
+) -> None:
+    """No update announces a tour's step: the hub rebuilds the view when it is due."""
+    wall = WallControl(redis_client, config)
+    hub = hub_for(redis_client, config)
+    hub.cycle()
+    wall.start_tour("junctions", "六路巡逻", by="operator")
+    hub.cycle()
+    first = hub.state("junctions")["view"]
+    assert first["tour"]["step"] == 1
+    while time.time() * 1000 < first["next"]["at_ms"]:
+        hub.cycle()  # waits on the updates stream at most until the step is due
+    hub.cycle()
+    second = hub.state("junctions")["view"]
+    assert second["tour"]["step"] == 2
+    assert cameras_of(second) == [*SIX[4:], *SIX[:2]]
+    assert second["next"]["at_ms"] == first["next"]["at_ms"] + 5000
 
 
 def test_the_hub_pushes_the_alarm_to_its_tile_and_takes_it_away(
@@ -659,9 +687,11 @@ def test_the_hub_pushes_the_alarm_to_its_tile_and_takes_it_away(
     assert view["alarm"]["case_id"] == "XY20240501-0042"
     assert view["alarm"]["camera_id"] == "XY-025"
     assert view["alarm"]["until_ms"] == alarm.until_ms
-    assert "XY-025" in view["names"]
+    assert cameras_of(view) == ["XY-025"]  # the alarm's camera, over the tile's own
+    assert view["next"]["at_ms"] == alarm.until_ms  # and back by itself when it ends
     assert "junctions" not in changes
 
     changes = changes_after(hub, lambda: wall.acknowledge_alarm(by="operator"))
     assert changes["main-junction"]["view"]["alarm"] is None
-    assert "alarm" not in hub.state("main-junction")["view"]
+    assert "alarm" not in hub.state("main-junction")["view"]  # gone, not null
+    assert cameras_of(hub.state("main-junction")["view"]) == ["XY-001"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.unit.config_cases import BASE
-from wall.auth.passwords import WeakPasswordError, hash_password, is_hash, verify_password
+from wall.auth.passwords import WeakPasswordError, hash_password, verify_password
 from wall.auth.ratelimit import LoginLimiter
-from wall.auth.roles import allows
 from wall.config import ConfigError, parse_config
+from wall.config.auth import allows, is_hash
 
 
 def test_each_role_includes_the_weaker_ones() -> None:

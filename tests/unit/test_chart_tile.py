@@ -15,41 +15,41 @@ import pandas as pd
 import pytest
 from dash import dcc
 
-from data_feeds.kpis import KPIS
+from data_feeds.kpi_catalog import KPIS
 from tests.unit.config_cases import BASE
 from wall.config import ConfigError, WallConfig, parse_config
-from wall.i18n import Translator
+from wall.config.tile_registry import schemas_in
+from wall.config.tiles import chart, clock, text
+from wall.config.tiles.chart import ChartTile
 from wall.live.values import dumps, plain
-from wall.tiles import chart, clock, text
-from wall.tiles.base import TileContext
-from wall.tiles.chart import (
+from wall.tile_view import TileContext
+from wall.tile_views import wall_translator
+from wall.tiles._chart_figures import (
     MET_COLOUR,
     MIN_FONT,
     MISSED_COLOUR,
     TARGET_COLOUR,
-    ChartTile,
     category_figure,
     gauge_figure,
     grid_figure,
     hourly_figure,
-    layout,
-    native_size,
     source_figure,
 )
-from wall.tiles.registry import tile_types_in
+from wall.tiles.chart import layout
+from wall.ui.native import native_size
 
 ZONE = ZoneInfo("Asia/Shanghai")
 MIDNIGHT = datetime(2026, 3, 2, tzinfo=ZONE)
 SIZE = (1868, 940)
-ZH, EN = Translator("zh-CN"), Translator("en")
+ZH, EN = wall_translator("zh-CN"), wall_translator("en")
 # BASE's tile types and this one: these tests do not depend on the other tile modules.
-TYPES = tile_types_in([clock, text, chart])
+TYPES = schemas_in([clock, text, chart])
 
 
 def config_with(tile_yaml: str, tmp_path: Path) -> WallConfig:
     """BASE (tests/unit/config_cases.py) with one more tile at x 3, y 0; its first line is 17."""
     text = BASE.replace("cameras:\n", tile_yaml + "cameras:\n", 1)
-    return parse_config(text, "wall_config.yaml", tmp_path, environ={}, types=TYPES)
+    return parse_config(text, "wall_config.yaml", tmp_path, environ={}, schemas=TYPES)
 
 
 def chart_problems(options: str, tmp_path: Path) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import citywall_command
+from testkit.citywall import citywall_command
 from tests.unit.config_cases import BASE, CASES, Case
 from wall.config import ConfigError, parse_config
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from flask import Flask, g, request
 
-from tests.helpers import shipped_config_copy
+from testkit.citywall import shipped_config_copy
 from wall.auth.gate import Identity
 from wall.auth.operator_guard import DASH_CALLBACK_PATH, RoleGuard, _output_ids
-from wall.auth.roles import Role
 from wall.config import load_config
+from wall.config.auth import Role
 from wall.config.models import Camera
-from wall.control import Alarm, TileView, TourRun
+from wall.control import Alarm, TileState, TourRun
 from wall.control.search import search_cameras
 
 SIX = ("XY-001", "XY-002", "XY-003", "XY-004", "XY-005", "XY-006")
@@ -65,46 +65,46 @@ def test_a_fractional_dwell_counts_in_milliseconds() -> None:
     assert tour.step(T0 + 7_000) == 2
 
 
-# ── TileView ────────────────────────────────────────────────────────────
+# ── TileState ────────────────────────────────────────────────────────────
 def test_a_view_without_a_tour_shows_its_cameras_at_any_time() -> None:
-    view = TileView("junctions", SIX[:4])
+    view = TileState("junctions", SIX[:4])
     assert view.cells == 4
     assert view.showing(0) == SIX[:4]
     assert view.showing(T0 + 10**9) == SIX[:4]
 
 
 def test_a_view_with_a_tour_shows_the_tour_over_its_cells() -> None:
-    view = TileView("junctions", SIX[:4], TourRun("巡逻", SIX, 10.0, T0), "operator", T0)
+    view = TileState("junctions", SIX[:4], TourRun("巡逻", SIX, 10.0, T0), "operator", T0)
     assert view.showing(T0) == SIX[:4]
     assert view.showing(T0 + 10_000) == ("XY-005", "XY-006", "XY-001", "XY-002")
-    one = TileView("main-junction", ("XY-009",), TourRun("巡逻", SIX, 10.0, T0))
+    one = TileState("main-junction", ("XY-009",), TourRun("巡逻", SIX, 10.0, T0))
     assert one.showing(T0 + 10_000) == ("XY-002",)  # one cell: one camera a turn
 
 
 @pytest.mark.parametrize(
     "view",
     [
-        TileView("junctions", SIX[:4]),
-        TileView("main-junction", ("XY-020",), None, "operator", T0),
-        TileView("junctions", SIX[:4], TourRun("重点路口巡逻", SIX, 7.5, T0), "值班员", T0 + 1),
+        TileState("junctions", SIX[:4]),
+        TileState("main-junction", ("XY-020",), None, "operator", T0),
+        TileState("junctions", SIX[:4], TourRun("重点路口巡逻", SIX, 7.5, T0), "值班员", T0 + 1),
     ],
     ids=["config", "chosen", "tour"],
 )
-def test_a_view_survives_a_json_round_trip(view: TileView) -> None:
+def test_a_view_survives_a_json_round_trip(view: TileState) -> None:
     text = view.dumps()
-    assert TileView.loads(text) == view
-    assert TileView.loads(text.encode("utf-8")) == view
-    assert TileView.loads(text).showing(T0 + 8_000) == view.showing(T0 + 8_000)
+    assert TileState.loads(text) == view
+    assert TileState.loads(text.encode("utf-8")) == view
+    assert TileState.loads(text).showing(T0 + 8_000) == view.showing(T0 + 8_000)
 
 
 def test_a_view_keeps_chinese_readable_in_json() -> None:
-    view = TileView("junctions", SIX[:4], TourRun("重点路口巡逻", SIX, 10.0, T0), "值班员")
+    view = TileState("junctions", SIX[:4], TourRun("重点路口巡逻", SIX, 10.0, T0), "值班员")
     assert "重点路口巡逻" in view.dumps() and "值班员" in view.dumps()
 
 
 def test_a_view_written_without_by_or_time_loads_with_defaults() -> None:
-    view = TileView.loads('{"tile_id": "junctions", "cameras": ["XY-001"], "tour": null}')
-    assert view == TileView("junctions", ("XY-001",))
+    view = TileState.loads('{"tile_id": "junctions", "cameras": ["XY-001"], "tour": null}')
+    assert view == TileState("junctions", ("XY-001",))
 
 
 # ── Alarm ───────────────────────────────────────────────────────────────

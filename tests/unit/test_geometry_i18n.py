@@ -11,7 +11,8 @@ import pytest
 from tests.unit.config_cases import BASE
 from wall.config import parse_config
 from wall.geometry import Rect, screen_rect, tiles_on_screen
-from wall.i18n import LOCALES, Translator
+from wall.i18n import LOCALES
+from wall.tile_views import wall_translator
 from wall.tiles.clock import format_date
 
 
@@ -46,6 +47,6 @@ def test_locales_have_the_same_keys() -> None:
 
 def test_dates_read_as_the_browser_writes_them() -> None:
     day = datetime(2026, 11, 25, 9, 5, 7)
-    assert format_date(day, "zh-CN", True, Translator("zh-CN")) == "2026年11月25日星期三"
-    assert format_date(day, "en", True, Translator("en")) == "Wednesday, November 25, 2026"
-    assert format_date(day, "zh-CN", False, Translator("zh-CN")) == "2026年11月25日"
+    assert format_date(day, "zh-CN", True, wall_translator("zh-CN")) == "2026年11月25日星期三"
+    assert format_date(day, "en", True, wall_translator("en")) == "Wednesday, November 25, 2026"
+    assert format_date(day, "zh-CN", False, wall_translator("zh-CN")) == "2026年11月25日"

@@ -13,13 +13,14 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from data_feeds.kpis import KPI_BY_KEY, KPIS
-from wall.i18n import Translator
-from wall.live.periods import current_window, previous_window
+from data_feeds.kpi_catalog import KPI_BY_KEY, KPIS, KpiKey
+from data_feeds.periods import current_window, previous_window
+from wall.config.tiles.kpi import KpiTile
 from wall.live.values import dumps, keyed_diff, plain
-from wall.tiles.cases import grid_label, short_duration
-from wall.tiles.kpi import KpiKey, KpiTile, format_change, format_value
+from wall.tile_views import wall_translator
+from wall.tiles.kpi import format_change, format_value
 from wall.tiles.officers import roster
+from wall.ui.labels import grid_label, short_duration
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=ZONE)
@@ -92,7 +93,7 @@ def test_grid_codes_read_as_row_and_column() -> None:
 
 
 def test_durations_in_both_languages() -> None:
-    zh, en = Translator("zh-CN"), Translator("en")
+    zh, en = wall_translator("zh-CN"), wall_translator("en")
     assert short_duration(timedelta(minutes=42), zh) == "42 分钟"
     assert short_duration(timedelta(hours=3, minutes=5), zh) == "3 小时 5 分"
     assert short_duration(timedelta(days=3, hours=1), en) == "3 d"

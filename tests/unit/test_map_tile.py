@@ -15,11 +15,13 @@ import pytest
 from dash.development.base_component import Component
 
 from data_feeds import catalog
-from tests.helpers import ROOT
+from testkit.citywall import ROOT
 from tests.unit.config_cases import BASE
 from wall.config import ConfigError, WallConfig, parse_config
+from wall.config.tiles.map import CATEGORY_KEYS, MAP_LAYERS, MapTile
 from wall.control import Alarm
-from wall.i18n import Translator
+from wall.tile_view import TileContext
+from wall.tile_views import wall_translator
 from wall.tiles._map_live import (
     alarm_focus,
     camera_statuses,
@@ -27,8 +29,7 @@ from wall.tiles._map_live import (
     officer_points,
     placed_officers,
 )
-from wall.tiles.base import TileContext
-from wall.tiles.map import CATEGORY_KEYS, MAP_LAYERS, MapTile, layout, live
+from wall.tiles.map import layout, live
 
 NOW = datetime.fromisoformat("2026-03-02T10:00:00+08:00")
 MAP_TILE = "  - id: emap\n    type: map\n    x: 3\n    y: 0\n    w: 2\n    h: 2\n"
@@ -126,8 +127,8 @@ def case_frame(*rows: dict[str, Any]) -> pd.DataFrame:
     return frame
 
 
-NAMES_ZH = {key: Translator("zh-CN")(f"category.{key}") for key in CATEGORY_KEYS}
-NAMES_EN = {key: Translator("en")(f"category.{key}") for key in CATEGORY_KEYS}
+NAMES_ZH = {key: wall_translator("zh-CN")(f"category.{key}") for key in CATEGORY_KEYS}
+NAMES_EN = {key: wall_translator("en")(f"category.{key}") for key in CATEGORY_KEYS}
 
 
 def test_a_case_becomes_its_marker() -> None:
@@ -253,10 +254,12 @@ def test_the_focus_part_is_the_alarm_case_while_there_is_one() -> None:
     alarm = Alarm(case_id="C-1", reason="video", tile_id="alarm", lat=28.69, lon=112.89,
                   started_ms=1_000, until_ms=61_000, camera_id="XY-001", distance_m=12.5,
                   category="违章停车", grid="430624-0101")  # fmt: skip
-    assert alarm_focus(alarm) == {
-        "alarm": {"case_id": "C-1", "lat": 28.69, "lon": 112.89, "until_ms": 61_000,
-                  "reason": "video", "camera_id": "XY-001"}
-    }  # fmt: skip
+    assert alarm_focus(alarm) == {"alarm": alarm.as_json()}
+    focus = alarm_focus(alarm)["alarm"]
+    assert (focus["case_id"], focus["lat"], focus["lon"], focus["until_ms"]) == (
+        "C-1", 28.69, 112.89, 61_000,
+    )  # fmt: skip
+    assert (focus["reason"], focus["camera_id"]) == ("video", "XY-001")
     none_near = Alarm("C-2", "urgent", "alarm", 28.7, 112.9, 1_000, 61_000)
     assert alarm_focus(none_near)["alarm"]["camera_id"] is None
 
@@ -272,7 +275,7 @@ def components(root: Component) -> list[Component]:
 
 
 def rendered(wall: WallConfig) -> tuple[list[Component], dict[str, Component]]:
-    ctx = TileContext(config=wall, translate=Translator(wall.wall.locale))
+    ctx = TileContext(config=wall, translate=wall_translator(wall.wall.locale))
     every = components(layout(the_map(wall), ctx))
     layers = {c.id["layer"]: c for c in every if isinstance(getattr(c, "id", None), dict)}
     return every, layers
@@ -309,9 +312,37 @@ def test_offline_layout_draws_the_basemap_and_no_tile_layer() -> None:
     cameras = layers["cameras"].data["features"]
     assert [f["properties"]["id"] for f in cameras] == ["XY-001"]
     assert cameras[0]["geometry"]["coordinates"] == [112.89, 28.69]
-    assert layers["view"].center == [28.689, 112.889]
     assert layers["view"].attributionControl is False
     assert not [c for c in every if type(c).__name__ == "AttributionControl"]
+
+
+def test_the_map_fits_its_cameras_and_grids_to_the_tile_centred() -> None:
+    """The shipped county seat on the shipped 2×2 e-map: every camera and grid corner
+    is inside the map's native box, the data spans its height (the binding side: the
+    data is squarer than the tile) and sits in the middle, not to one side."""
+    from wall.config import load_config
+    from wall.geo_fit import project, world_px
+    from wall.tiles._map_layout import data_points, initial_view
+    from wall.ui.native import native_size
+
+    wall = load_config(ROOT / "wall_config.yaml")
+    tile = the_map_of(wall)
+    ctx = TileContext(config=wall, translate=wall_translator("zh-CN"))
+    (lat, lon), zoom = initial_view(tile, ctx)
+    width, height = native_size(tile, wall.wall)
+    scale = world_px(zoom)
+    cx, cy = project(lat, lon)
+    xs, ys = zip(*[project(*p) for p in data_points(tile, ctx)], strict=True)
+    left, right = (min(xs) - cx) * scale + width / 2, (max(xs) - cx) * scale + width / 2
+    top, bottom = (min(ys) - cy) * scale + height / 2, (max(ys) - cy) * scale + height / 2
+    assert 0 < left < right < width and 0 < top < bottom < height
+    assert abs(left - (width - right)) < 1  # centred
+    assert abs(top - 32) < 1 and abs(height - bottom - 32) < 1  # touches, less the padding
+    assert len(data_points(tile, ctx)) > 347  # cameras and grid corners
+
+
+def the_map_of(wall: WallConfig) -> MapTile:
+    return next(tile for tile in wall.tiles if isinstance(tile, MapTile))
 
 
 def test_a_tile_server_replaces_the_roads_and_the_tile_picks_its_view() -> None:

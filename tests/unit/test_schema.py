@@ -6,12 +6,12 @@ import json
 import subprocess
 from typing import Any
 
-from tests.helpers import ROOT, citywall_command
+from testkit.citywall import ROOT, citywall_command
 from wall.config import config_model
 from wall.config.reference import markdown_reference
-from wall.tiles.registry import tile_types
+from wall.config.tile_registry import tile_schemas
 
-MODEL = config_model(tile_types())
+MODEL = config_model()
 
 
 def undescribed(schema: dict[str, Any]) -> list[str]:
@@ -46,7 +46,7 @@ def test_config_schema_command_prints_the_schema_with_every_tile_type() -> None:
     ).stdout
     schema = json.loads(out)
     mapping = schema["properties"]["tiles"]["items"]["discriminator"]["mapping"]
-    assert set(mapping) == set(tile_types())
+    assert set(mapping) == set(tile_schemas())
 
 
 def test_docs_config_reference_is_generated_from_the_schema() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from tests.helpers import ROOT, SHIPPED_CONFIG, citywall_command
+from testkit.citywall import ROOT, SHIPPED_CONFIG, citywall_command
 from wall.config import load_config
 from wall.geometry import tiles_on_screen
 

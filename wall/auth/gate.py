@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
@@ -25,11 +25,8 @@ from wall.auth.devices import DeviceTokens
 from wall.auth.login_page import login_html
 from wall.auth.passwords import verify_password
 from wall.auth.ratelimit import LoginLimiter
-from wall.auth.roles import Role, allows
+from wall.config.auth import AuthSpec, Role, allows
 from wall.i18n import Translator
-
-if TYPE_CHECKING:  # the config imports wall.auth: no cycle at run time
-    from wall.config.models import AuthSpec
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from wall.auth.gate import current_identity
-from wall.auth.roles import Role, allows
+from wall.config.auth import Role, allows
 
 DASH_CALLBACK_PATH = "/_dash-update-component"
 

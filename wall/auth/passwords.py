@@ -6,7 +6,8 @@ from typing import Final
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-HASH_METHODS: Final = ("scrypt:", "pbkdf2:")
+from wall.config.auth import is_hash
+
 MIN_LENGTH: Final = 8
 
 
@@ -18,11 +19,6 @@ def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
         raise WeakPasswordError(f"a password needs at least {MIN_LENGTH} characters")
     return generate_password_hash(password, method="scrypt")
-
-
-def is_hash(value: str) -> bool:
-    """Whether ``value`` looks like a hash this module wrote (not a password in clear)."""
-    return value.startswith(HASH_METHODS) and value.count("$") == 2
 
 
 def verify_password(password_hash: str, password: str) -> bool:

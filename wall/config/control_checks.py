@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from wall.config.issues import Loc
-
-if TYPE_CHECKING:
-    from wall.config.models import WallConfigBase
+from wall.config.shape import ConfigShape
 
 Problem = tuple[Loc, str]
 
 
-def control_checks(config: WallConfigBase) -> list[Problem]:
+def control_checks(config: ConfigShape) -> list[Problem]:
     return [*_tours(config), *_presets(config), *_alarms(config)]
 
 
-def _camera_tiles(config: WallConfigBase) -> set[str]:
-    return {tile.id for tile in config.tiles if tile.type == "camera"}
+def _camera_tiles(config: ConfigShape) -> set[str]:
+    return {tile.id for tile in config.tiles if tile.camera_cells() is not None}
 
 
 def _names_unique(names: list[str], where: str) -> list[Problem]:
@@ -30,7 +26,7 @@ def _names_unique(names: list[str], where: str) -> list[Problem]:
     return problems
 
 
-def _tours(config: WallConfigBase) -> list[Problem]:
+def _tours(config: ConfigShape) -> list[Problem]:
     known = config.camera_ids()
     problems = _names_unique([tour.name for tour in config.tours], "tours")
     for index, tour in enumerate(config.tours):
@@ -47,7 +43,7 @@ def _tours(config: WallConfigBase) -> list[Problem]:
     return problems
 
 
-def _presets(config: WallConfigBase) -> list[Problem]:
+def _presets(config: ConfigShape) -> list[Problem]:
     known = config.camera_ids()
     tiles = _camera_tiles(config)
     tours = {tour.name for tour in config.tours}
@@ -70,7 +66,7 @@ def _presets(config: WallConfigBase) -> list[Problem]:
     return problems
 
 
-def _alarms(config: WallConfigBase) -> list[Problem]:
+def _alarms(config: ConfigShape) -> list[Problem]:
     if config.alarms is None:
         return []
     tiles = _camera_tiles(config)

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from wall.config.control_checks import control_checks
 from wall.config.issues import Loc
-
-if TYPE_CHECKING:
-    from wall.config.models import WallConfigBase
+from wall.config.shape import ConfigShape
 
 Problem = tuple[Loc, str]
 
 
-def cross_check(config: WallConfigBase) -> list[Problem]:
+def cross_check(config: ConfigShape) -> list[Problem]:
     return [
         *_tile_ids_unique(config),
         *_tiles_inside_wall(config),
@@ -40,11 +36,11 @@ def _duplicates(ids: list[str], prefix: Loc, what: str) -> list[Problem]:
     return problems
 
 
-def _tile_ids_unique(config: WallConfigBase) -> list[Problem]:
+def _tile_ids_unique(config: ConfigShape) -> list[Problem]:
     return _duplicates([tile.id for tile in config.tiles], ("tiles",), "tile id")
 
 
-def _tiles_inside_wall(config: WallConfigBase) -> list[Problem]:
+def _tiles_inside_wall(config: ConfigShape) -> list[Problem]:
     columns, rows = config.wall.columns, config.wall.rows
     problems: list[Problem] = []
     for index, tile in enumerate(config.tiles):
@@ -67,7 +63,7 @@ def _tiles_inside_wall(config: WallConfigBase) -> list[Problem]:
     return problems
 
 
-def _tiles_do_not_overlap(config: WallConfigBase) -> list[Problem]:
+def _tiles_do_not_overlap(config: ConfigShape) -> list[Problem]:
     owner: dict[tuple[int, int], int] = {}
     problems: list[Problem] = []
     columns = config.wall.columns
@@ -92,12 +88,12 @@ def _tiles_do_not_overlap(config: WallConfigBase) -> list[Problem]:
     return problems
 
 
-def _camera_ids_unique(config: WallConfigBase) -> list[Problem]:
+def _camera_ids_unique(config: ConfigShape) -> list[Problem]:
     ids = [camera.id for camera in config.cameras.items]
     return _duplicates(ids, ("cameras", "items"), "camera id")
 
 
-def _cameras_inside_map(config: WallConfigBase) -> list[Problem]:
+def _cameras_inside_map(config: ConfigShape) -> list[Problem]:
     (south, west), (north, east) = config.map.bounds
     return [
         (
@@ -110,7 +106,7 @@ def _cameras_inside_map(config: WallConfigBase) -> list[Problem]:
     ]
 
 
-def _camera_refs_known(config: WallConfigBase) -> list[Problem]:
+def _camera_refs_known(config: ConfigShape) -> list[Problem]:
     known = config.camera_ids()
     problems: list[Problem] = []
     for name, members in config.cameras.groups.items():

@@ -19,8 +19,7 @@ from wall.config.errors import issues_from_validation
 from wall.config.issues import ConfigError, ConfigIssue, Loc
 from wall.config.models import WallConfigBase, config_model
 from wall.config.source_map import SourceMap, load_csv_rows, load_yaml
-from wall.tiles.base import TileType
-from wall.tiles.registry import tile_types
+from wall.config.tiles.base import TileConfig
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 INVENTORY_LIST_COLUMNS = frozenset({"tags"})
@@ -29,7 +28,7 @@ INVENTORY_LIST_COLUMNS = frozenset({"tags"})
 def load_config(
     path: str | Path,
     environ: Mapping[str, str] | None = None,
-    types: Mapping[str, TileType] | None = None,
+    schemas: Mapping[str, type[TileConfig]] | None = None,
 ) -> WallConfigBase:
     """The validated config at ``path``; raises ConfigError listing every problem."""
     display = str(path)
@@ -39,7 +38,7 @@ def load_config(
         raise ConfigError(
             [ConfigIssue(display, 0, (), f"cannot read config: {exc.strerror}")]
         ) from exc
-    return parse_config(text, display, Path(path).parent, environ, types)
+    return parse_config(text, display, Path(path).parent, environ, schemas)
 
 
 def parse_config(
@@ -47,7 +46,7 @@ def parse_config(
     display: str,
     base_dir: Path,
     environ: Mapping[str, str] | None = None,
-    types: Mapping[str, TileType] | None = None,
+    schemas: Mapping[str, type[TileConfig]] | None = None,
 ) -> WallConfigBase:
     data, source = load_yaml(text, display)
     if not isinstance(data, dict):
@@ -57,7 +56,7 @@ def parse_config(
     _merge_inventory(data, display, base_dir, source, issues)
     _merge_users_file(data, display, base_dir, source, issues)
     _resolve_basemap(data, base_dir, source, issues)
-    model = config_model(types if types is not None else tile_types())
+    model = config_model(schemas)
     try:
         config = model.model_validate(data)
     except ValidationError as exc:

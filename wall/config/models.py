@@ -9,244 +9,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any, Literal, Union
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import Field, create_model, model_validator
 
-from wall.auth.passwords import is_hash
-from wall.auth.roles import Role
+from wall.config.auth import AuthSpec
 from wall.config.base import StrictModel
 from wall.config.control import AlarmSpec, PresetSpec, TourSpec
+from wall.config.cross_checks import cross_check
 from wall.config.issues import CrossCheckError
-from wall.tiles.base import TileConfig, TileType
+from wall.config.sections import (
+    CAMERA_ID_PATTERN,
+    Camera,
+    CamerasConfig,
+    MapSpec,
+    RedisSpec,
+    RelaySpec,
+    WallSpec,
+)
+from wall.config.tile_registry import tile_schemas
+from wall.config.tiles.base import TileConfig
 
-CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-# The schemes a camera URL may use. The video relay registers a source for each.
-CAMERA_URL_SCHEMES = ("rtsp", "rtsps", "file", "sim")
-Locale = Literal["zh-CN", "en"]
-
-
-class ScreenSize(StrictModel):
-    """Native resolution of one physical screen of the wall."""
-
-    width: int = Field(default=1920, ge=320, le=7680, description="Screen width in pixels.")
-    height: int = Field(default=1080, ge=240, le=4320, description="Screen height in pixels.")
-
-
-class WallSpec(StrictModel):
-    """The physical wall: a grid of identical screens."""
-
-    title: str = Field(description="Name of the command hall, shown in the browser tab.")
-    columns: int = Field(default=6, ge=1, le=16, description="Screens per row.")
-    rows: int = Field(default=3, ge=1, le=16, description="Rows of screens.")
-    screen: ScreenSize = Field(default_factory=ScreenSize, description="Size of one screen.")
-    locale: Locale = Field(default="zh-CN", description="Language of labels: zh-CN or en.")
-    timezone: str = Field(
-        default="Asia/Shanghai", description="IANA time zone of the hall (clocks, day boundaries)."
-    )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)"
-            ) from exc
-        return value
-
-    @property
-    def screen_count(self) -> int:
-        return self.columns * self.rows
-
-
-def _camera_url(value: str) -> str:
-    scheme, sep, rest = value.partition("://")
-    if not sep or not rest:
-        raise ValueError(f"not a URL: {value!r}")
-    if scheme not in CAMERA_URL_SCHEMES:
-        raise ValueError(f"unsupported scheme {scheme!r} (valid: {', '.join(CAMERA_URL_SCHEMES)})")
-    return value
-
-
-class Camera(StrictModel):
-    """One street camera: where it is, who manages it, and how to pull its two streams."""
-
-    id: str = Field(pattern=CAMERA_ID_PATTERN, description="Unique camera id, e.g. XY-0001.")
-    name: str = Field(
-        min_length=1, description="Road or intersection, in Chinese (e.g. 文星路与洞庭大道交叉口)."
-    )
-    lat: float = Field(ge=-90, le=90, description="Latitude, WGS-84 degrees.")
-    lon: float = Field(ge=-180, le=180, description="Longitude, WGS-84 degrees.")
-    grid: str = Field(
-        min_length=1, description="Management grid code (单元网格) the camera covers."
-    )
-    main: str = Field(
-        description="Main-stream URL (rtsp://, file:// or sim://), for one-camera views."
-    )
-    sub: str = Field(description="Sub-stream URL, for multi-camera views.")
-    tags: list[str] = Field(
-        default_factory=list, description="Labels such as 重点路口 for search and tours."
-    )
-
-    @field_validator("main", "sub")
-    @classmethod
-    def _known_scheme(cls, value: str) -> str:
-        return _camera_url(value)
-
-
-class CamerasConfig(StrictModel):
-    """The camera inventory: a CSV file, plus cameras written inline, plus named groups."""
-
-    inventory: str | None = Field(
-        default=None,
-        description="CSV file of cameras, relative to this config file. Columns: "
-        "id,name,lat,lon,grid,main,sub,tags (tags separated by |).",
-    )
-    items: list[Camera] = Field(
-        default_factory=list, description="Cameras (the inventory's rows come first, then these)."
-    )
-    groups: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Named lists of camera ids, e.g. 重点路口, for tiles and tours.",
-    )
-
-
-class MapSpec(StrictModel):
-    """The county seat's e-map: view, bounds and basemap."""
-
-    center: tuple[float, float] = Field(description="Initial centre as [lat, lon].")
-    zoom: int = Field(default=14, ge=1, le=20, description="Initial zoom level.")
-    bounds: tuple[tuple[float, float], tuple[float, float]] = Field(
-        description="Area served, [[south, west], [north, east]]; every camera must lie inside."
-    )
-    tiles: str | None = Field(
-        default=None,
-        description="Basemap tile URL template ({z}/{x}/{y}) on the hall's network; "
-        "omit to draw the offline vector basemap (basemap) instead.",
-    )
-    attribution: str = Field(default="", description="Attribution text for the basemap.")
-    basemap: str | None = Field(
-        default=None,
-        description="Offline vector basemap drawn when there are no tiles: a GeoJSON file, "
-        "relative to this config file, whose features have a layer property "
-        "(grid, road or water); scripts/make_basemap.py writes basemap.geojson.",
-    )
-
-    @model_validator(mode="after")
-    def _bounds_ordered(self) -> MapSpec:
-        (south, west), (north, east) = self.bounds
-        if not (south < north and west < east):
-            raise ValueError(
-                "bounds must be [[south, west], [north, east]] with south < north and west < east"
-            )
-        if not self.contains(*self.center):
-            raise ValueError(f"center {list(self.center)} lies outside bounds")
-        return self
-
-    def contains(self, lat: float, lon: float) -> bool:
-        (south, west), (north, east) = self.bounds
-        return south <= lat <= north and west <= lon <= east
-
-
-class RedisSpec(StrictModel):
-    """Where the live data lives."""
-
-    url: str | None = Field(
-        default=None,
-        description="redis:// URL; omit (or leave ${REDIS_URL:-} empty) "
-        "and the demo starts a private server.",
-    )
-    prefix: str = Field(default="citywall:", description="Key prefix for every stream and key.")
-
-    @field_validator("url")
-    @classmethod
-    def _empty_means_embedded(cls, value: str | None) -> str | None:
-        return value or None
-
-
-class RelaySpec(StrictModel):
-    """The WebRTC video relay (``citywall relay``): where it listens, how viewers reach it."""
-
-    host: str = Field(default="127.0.0.1", description="Address the relay listens on.")
-    port: int = Field(default=8889, ge=1, le=65535, description="Port the relay listens on.")
-    public_url: str | None = Field(
-        default=None,
-        description="URL browsers use to reach the relay (default http://<host>:<port>).",
-    )
-    token: str = Field(
-        default="citywall-demo-token",
-        min_length=8,
-        description="Key shared by the web server and the relay: the web server signs "
-        "each signed-in viewer's one-minute token for one camera with it, the relay checks "
-        "them. Never sent to a browser; set your own (${RELAY_TOKEN}) in production.",
-    )
-    grace_s: float = Field(
-        default=10.0,
-        ge=0,
-        le=3600,
-        description="Seconds an upstream stays open after its last viewer.",
-    )
-    ice_servers: list[str] = Field(
-        default_factory=list,
-        description="STUN/TURN URLs; empty by default: halls run on closed networks.",
-    )
-    host_addresses: list[str] = Field(
-        default_factory=list,
-        description="Force these local addresses as ICE host candidates (e.g. 127.0.0.1 on a "
-        "machine with only loopback); empty = the machine's own.",
-    )
-
-    def browser_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
-
-
-class UserSpec(StrictModel):
-    """One person who may sign in."""
-
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="Login name.")
-    role: Role = Field(
-        description="viewer: wall and tablet, read-only; operator: also switches tiles, "
-        "tours, presets, snapshots, alarms; admin: also config, users and tokens."
-    )
-    password_hash: str = Field(
-        description="The password's hash (make one with `citywall hash-password`); "
-        "never the password itself."
-    )
-
-    @field_validator("password_hash")
-    @classmethod
-    def _a_hash(cls, value: str) -> str:
-        if not is_hash(value):
-            raise ValueError(
-                "not a password hash (scrypt:… or pbkdf2:…): never put a password in the "
-                "config; make the hash with `citywall hash-password`"
-            )
-        return value
-
-
-class AuthSpec(StrictModel):
-    """Who may sign in, and for how long."""
-
-    users: list[UserSpec] = Field(default_factory=list, description="People who may sign in.")
-    users_file: str | None = Field(
-        default=None,
-        description="A YAML file (relative to this config) listing more users, in the same "
-        "form as users (name, role, password_hash); read before the users written here.",
-    )
-    session_hours: float = Field(
-        default=12, gt=0, le=24 * 31, description="A person's session lasts this long."
-    )
-
-    @field_validator("users")
-    @classmethod
-    def _unique(cls, users: list[UserSpec]) -> list[UserSpec]:
-        names = [user.name for user in users]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"user names must be unique: {', '.join(twice)} twice")
-        return users
+__all__ = ["CAMERA_ID_PATTERN", "Camera", "MapSpec", "WallConfig", "WallConfigBase", "WallSpec"]
 
 
 class WallConfigBase(StrictModel):
@@ -274,8 +57,6 @@ class WallConfigBase(StrictModel):
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:
-        from wall.config.cross_checks import cross_check  # kept apart: long, and pure
-
         problems = cross_check(self)
         if problems:
             raise CrossCheckError(problems)
@@ -292,14 +73,14 @@ class WallConfigBase(StrictModel):
 WallConfig = WallConfigBase
 
 
-def config_model(tile_types: Mapping[str, TileType]) -> type[WallConfigBase]:
-    """The WallConfig model whose ``tiles`` accept exactly the given tile types."""
-    return _config_model(tuple(tile_types.values()))
+def config_model(schemas: Mapping[str, type[TileConfig]] | None = None) -> type[WallConfigBase]:
+    """The WallConfig model whose ``tiles`` accept exactly the given tile schemas
+    (default: every tile type of this installation)."""
+    return _config_model(tuple((schemas if schemas is not None else tile_schemas()).values()))
 
 
 @cache
-def _config_model(types: tuple[TileType, ...]) -> type[WallConfigBase]:
-    models: tuple[Any, ...] = tuple(t.model for t in types)
+def _config_model(models: tuple[type[TileConfig], ...]) -> type[WallConfigBase]:
     tile_union: Any = (
         Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 (runtime tuple)
         if len(models) > 1

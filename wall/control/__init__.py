@@ -7,6 +7,6 @@ which every web process's live hub pushes to its screens.
 """
 
 from wall.control.store import ControlError, WallControl
-from wall.control.views import Alarm, TileView, TourRun
+from wall.control.views import Alarm, TileState, TourRun
 
-__all__ = ["Alarm", "ControlError", "TileView", "TourRun", "WallControl"]
+__all__ = ["Alarm", "ControlError", "TileState", "TourRun", "WallControl"]

@@ -15,14 +15,14 @@ from typing import Any, cast
 import redis
 from pydantic import ValidationError
 
+from core import topics
 from core.camera_status import camera_statuses
 from core.keys import UPDATES_MAXLEN, Keys
 from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
 from wall.config.models import WallConfigBase
-from wall.control.views import Alarm, TileView, TourRun
-
-GRID_SIZES = (1, 4, 9, 16)
+from wall.config.tiles.camera import GRID_SIZES
+from wall.control.views import Alarm, AlarmJson, Showing, TileState, TourRun, showing
 
 
 class ControlError(ValueError):
@@ -48,30 +48,35 @@ class WallControl:
         self._presets_key = keys.wall_presets
         self._alarm_key = keys.wall_alarm
         self._updates_key = keys.updates
+        self._holders = {tile.id: tile for tile in config.tiles if tile.camera_cells() is not None}
         self._camera_tiles = {
-            tile.id: tuple(getattr(tile, "cameras", ()))
-            for tile in config.tiles
-            if tile.type == "camera"
+            tile_id: tile.camera_cells() or () for tile_id, tile in self._holders.items()
         }
 
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
 
     # ── reading ─────────────────────────────────────────────────────────
-    def views(self) -> dict[str, TileView]:
+    def views(self) -> dict[str, TileState]:
         """Every camera tile's view: the operators' choice, else the config's cameras."""
         stored = cast(dict[bytes, bytes], self._client.hgetall(self._views_key))
         views = {
-            tile_id: TileView(tile_id, cameras) for tile_id, cameras in self._camera_tiles.items()
+            tile_id: TileState(tile_id, cameras) for tile_id, cameras in self._camera_tiles.items()
         }
         for raw_id, raw in stored.items():
             tile_id = raw_id.decode()
             if tile_id in views:  # a tile removed from the config since: forgotten
-                views[tile_id] = TileView.loads(raw)
+                views[tile_id] = TileState.loads(raw)
         return views
 
-    def view(self, tile_id: str) -> TileView:
+    def view(self, tile_id: str) -> TileState:
         return self.views()[self._camera_tile(tile_id)]
+
+    def showing(self, tile_id: str) -> Showing:
+        """What the tile's cells show on the wall now (the alarm over a tour over a pick)."""
+        tile_id = self._camera_tile(tile_id)
+        return showing(self.view(tile_id), self.alarm(), self._holders[tile_id].stream_for,
+                       self.now_ms())  # fmt: skip
 
     def tours(self) -> dict[str, TourSpec]:
         """The config's tours, then the console's (which may not reuse a config name)."""
@@ -86,7 +91,7 @@ class WallControl:
             tours.setdefault(raw_name.decode(), TourSpec.model_validate_json(raw))
         return tours
 
-    def presets(self) -> dict[str, dict[str, TileView]]:
+    def presets(self) -> dict[str, dict[str, TileState]]:
         """Preset name → tile id → view; config presets first, then the console's."""
         presets = {preset.name: self._config_preset(preset.name) for preset in self._config.presets}
         for raw_name, raw in cast(
@@ -95,7 +100,7 @@ class WallControl:
             stored = json.loads(raw)
             presets.setdefault(
                 raw_name.decode(),
-                {tile_id: TileView.loads(json.dumps(view)) for tile_id, view in stored.items()},
+                {tile_id: TileState.loads(json.dumps(view)) for tile_id, view in stored.items()},
             )
         return presets
 
@@ -112,33 +117,33 @@ class WallControl:
         return alarm if alarm.active(self.now_ms()) else None
 
     # ── operator actions ────────────────────────────────────────────────
-    def show(self, tile_id: str, cameras: Sequence[str], by: str) -> TileView:
+    def show(self, tile_id: str, cameras: Sequence[str], by: str) -> TileState:
         """Put these cameras in the tile's cells (stops a tour running there)."""
         tile_id = self._camera_tile(tile_id)
         cameras = tuple(cameras)
         if len(cameras) not in GRID_SIZES:
             raise ControlError(f"a tile shows 1, 4, 9 or 16 cameras, not {len(cameras)}")
         self._known_cameras(cameras)
-        view = TileView(tile_id, cameras, None, by, self.now_ms())
+        view = TileState(tile_id, cameras, None, by, self.now_ms())
         return self._write_view(view, "tile.show", by)
 
-    def start_tour(self, tile_id: str, tour_name: str, by: str) -> TileView:
+    def start_tour(self, tile_id: str, tour_name: str, by: str) -> TileState:
         tile_id = self._camera_tile(tile_id)
         tour = self.tours().get(tour_name)
         if tour is None:
             raise ControlError(f"no tour named {tour_name!r}")
         before = self.view(tile_id)
         run = TourRun(tour.name, tuple(tour.cameras), tour.dwell_s, self.now_ms())
-        view = TileView(tile_id, before.cameras, run, by, run.started_ms)
+        view = TileState(tile_id, before.cameras, run, by, run.started_ms)
         return self._write_view(view, "tour.start", by, before)
 
-    def stop_tour(self, tile_id: str, by: str) -> TileView:
+    def stop_tour(self, tile_id: str, by: str) -> TileState:
         """The tile keeps the camera(s) the tour was showing."""
         before = self.view(tile_id)
         if before.tour is None:
             return before
         now = self.now_ms()
-        view = TileView(before.tile_id, before.showing(now), None, by, now)
+        view = TileState(before.tile_id, before.showing(now), None, by, now)
         return self._write_view(view, "tour.stop", by, before)
 
     def save_tour(self, name: str, cameras: Sequence[str], dwell_s: float, by: str) -> TourSpec:
@@ -160,7 +165,7 @@ class WallControl:
         self._record(by, "tour.save", _json(before), tour.model_dump())
         return tour
 
-    def save_preset(self, name: str, by: str) -> dict[str, TileView]:
+    def save_preset(self, name: str, by: str) -> dict[str, TileState]:
         """The whole wall as it is now (tours keep running when recalled)."""
         if not name.strip() or "/" in name or len(name) > 64:
             raise ControlError("a preset name is 1 to 64 characters, without /")
@@ -173,7 +178,7 @@ class WallControl:
         self._record(by, "preset.save", _json(before), {"name": name, "tiles": stored})
         return views
 
-    def recall_preset(self, name: str, by: str) -> dict[str, TileView]:
+    def recall_preset(self, name: str, by: str) -> dict[str, TileState]:
         preset = self.presets().get(name)
         if preset is None:
             raise ControlError(f"no preset named {name!r}")
@@ -203,7 +208,7 @@ class WallControl:
         pipe.set(self._alarm_key, alarm.dumps(), px=ttl_ms)
         self._announce(pipe)
         pipe.execute()
-        self._record(by, "alarm.raise", _alarm_json(before), _alarm_json(alarm))
+        self._record(by, "alarm.raise", _alarm_json(before), alarm.as_json())
 
     def acknowledge_alarm(self, by: str, case_id: str | None = None) -> Alarm | None:
         """Clear the alarm; the alarm tile returns to what it showed before. With
@@ -229,8 +234,8 @@ class WallControl:
 
     # ── helpers ─────────────────────────────────────────────────────────
     def _write_view(
-        self, view: TileView, action: str, by: str, before: TileView | None = None
-    ) -> TileView:
+        self, view: TileState, action: str, by: str, before: TileState | None = None
+    ) -> TileState:
         before = before or self.view(view.tile_id)  # read once: callers may have it
         pipe = self._client.pipeline(transaction=True)
         pipe.hset(self._views_key, view.tile_id, view.dumps())
@@ -241,7 +246,7 @@ class WallControl:
 
     def _announce(self, pipe: Any) -> None:
         # "earliest: inf": no event time behind it, so no cached KPI day is dropped.
-        fields = {"topics": "wall", "earliest": "inf"}
+        fields = {topics.FIELD_TOPICS: topics.WALL, topics.FIELD_EARLIEST: "inf"}
         pipe.xadd(self._updates_key, fields, maxlen=UPDATES_MAXLEN, approximate=True)
 
     def _record(self, by: str, action: str, before: Any, after: Any) -> None:
@@ -258,36 +263,36 @@ class WallControl:
         if unknown:
             raise ControlError(f"unknown camera(s): {', '.join(unknown)}")
 
-    def _config_preset(self, name: str) -> dict[str, TileView]:
+    def _config_preset(self, name: str) -> dict[str, TileState]:
         preset = next(p for p in self._config.presets if p.name == name)
         tours = {tour.name: tour for tour in self._config.tours}
-        views: dict[str, TileView] = {}
+        views: dict[str, TileState] = {}
         for tile_id, spec in preset.tiles.items():
             cells = self._camera_tiles.get(tile_id, ())
             if spec.tour is not None:
                 tour = tours[spec.tour]
                 run = TourRun(tour.name, tuple(self._config.tour_cameras(tour)), tour.dwell_s, 0)
-                views[tile_id] = TileView(tile_id, cells, run)
+                views[tile_id] = TileState(tile_id, cells, run)
             else:
-                views[tile_id] = TileView(tile_id, tuple(spec.cameras))
+                views[tile_id] = TileState(tile_id, tuple(spec.cameras))
         return views
 
 
-def _restarted(view: TileView, now_ms: int, by: str) -> TileView:
+def _restarted(view: TileState, now_ms: int, by: str) -> TileState:
     """A recalled view, its tour starting over from its first camera."""
     tour = view.tour
     if tour is not None:
         tour = TourRun(tour.name, tour.cameras, tour.dwell_s, now_ms)
-    return TileView(view.tile_id, view.cameras, tour, by, now_ms)
+    return TileState(view.tile_id, view.cameras, tour, by, now_ms)
 
 
 def _json(raw: Any) -> Any:
     return json.loads(raw) if raw else None
 
 
-def _views_json(views: dict[str, TileView]) -> dict[str, Any]:
+def _views_json(views: dict[str, TileState]) -> dict[str, Any]:
     return {tile_id: view.as_json() for tile_id, view in views.items()}
 
 
-def _alarm_json(alarm: Alarm | None) -> Any:
-    return json.loads(alarm.dumps()) if alarm else None
+def _alarm_json(alarm: Alarm | None) -> AlarmJson | None:
+    return alarm.as_json() if alarm else None

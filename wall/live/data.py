@@ -12,7 +12,7 @@ import redis
 
 from data_feeds.kpis import Dimension, KpiReader
 from wall.config.models import WallConfigBase
-from wall.control import Alarm, TileView, WallControl
+from wall.control import Alarm, TileState, WallControl
 from wall.i18n import Translator
 
 T = TypeVar("T")
@@ -20,11 +20,13 @@ TRAIL_WINDOW_MS = 15 * 60 * 1000
 
 
 class LiveData:
-    def __init__(self, client: redis.Redis, reader: KpiReader, config: WallConfigBase) -> None:
+    def __init__(
+        self, client: redis.Redis, reader: KpiReader, config: WallConfigBase, translate: Translator
+    ) -> None:
         self.client = client
         self.reader = reader
         self.config = config
-        self.translate = Translator(config.wall.locale)
+        self.translate = translate
         self._memo: dict[Hashable, Any] = {}
         # The data clock, unless the wall clock is ahead: a quiet hour must not stop
         # deadlines from passing (a simulation faster than real time runs ahead of it).
@@ -61,7 +63,7 @@ class LiveData:
     def cameras(self) -> pd.DataFrame:
         return self._once(("cameras",), self.reader.cameras)
 
-    def wall_views(self) -> dict[str, TileView]:
+    def wall_views(self) -> dict[str, TileState]:
         """What each camera tile shows (the operators' choice, else the config's)."""
         return self._once(("wall_views",), self._control().views)
 
@@ -71,6 +73,15 @@ class LiveData:
 
     def _control(self) -> WallControl:
         return self._once(("control",), lambda: WallControl(self.client, self.config))
+
+    def wall_ms(self) -> int:
+        """The wall clock now, ms (tours and alarms run on it, not on the data clock)."""
+        return self._control().now_ms()
+
+    def camera_names(self) -> dict[str, str]:
+        return self._once(
+            ("camera_names",), lambda: {c.id: c.name for c in self.config.cameras.items}
+        )
 
     def trails(self, officer_ids: Iterable[str], points: int) -> dict[str, list[list[float]]]:
         """The officers' last ``points`` fixes, oldest first, as [lat, lon] pairs."""

@@ -27,11 +27,13 @@ import redis
 
 from core.keys import Keys
 from core.outage import OUTAGE_ERRORS, Backoff
+from core.topics import FIELD_EARLIEST, FIELD_TOPICS, Topic, parse_topics
 from data_feeds.kpis import DayTotals, KpiReader
 from wall.config.models import WallConfigBase
+from wall.i18n import Translator
 from wall.live.data import LiveData
+from wall.live.parts import BoundPart, LiveTile
 from wall.live.values import dumps, keyed_diff, plain
-from wall.tiles.base import LivePart, Parts, TileConfig
 
 log = logging.getLogger(__name__)
 _Entry = tuple[bytes, dict[bytes, bytes]]
@@ -46,12 +48,6 @@ class HubSettings:
 
 
 @dataclass(frozen=True)
-class LiveTile:
-    config: TileConfig
-    parts: tuple[LivePart, ...]
-
-
-@dataclass(frozen=True)
 class Status:
     stale: bool
     reason: str  # "" | "redis" (unreachable) | "aggregator" (no heartbeat) | "starting"
@@ -63,21 +59,24 @@ class Status:
         return {"stale": self.stale, "reason": self.reason, "age_ms": age, "now_ms": now_ms}
 
 
+Changes = dict[str, dict[str, dict[str, object]]]  # tile id -> part -> key -> value
+
+
 @dataclass(frozen=True)
 class Frame:
     seq: int
     delta: dict[str, str]  # tile id -> JSON of the parts and keys that changed
     full: dict[str, str]  # tile id -> JSON of every part of the tile
     update_ms: int  # Redis time of the newest update behind this frame (0: a refresh)
-    changes: dict[str, dict[str, Parts]] = field(default_factory=dict)  # delta, decoded
+    changes: Changes = field(default_factory=dict)  # delta, decoded
 
 
 RECENT_FRAMES = 32  # a screen up to this many frames behind gets the merged deltas
 
 
-def merge_changes(frames: Sequence[Frame]) -> dict[str, dict[str, Parts]]:
+def merge_changes(frames: Sequence[Frame]) -> Changes:
     """The deltas of consecutive frames as one: later values win, null still removes."""
-    merged: dict[str, dict[str, Parts]] = {}
+    merged: Changes = {}
     for frame in frames:
         for tile_id, parts in frame.changes.items():
             for name, diff in parts.items():
@@ -87,9 +86,10 @@ def merge_changes(frames: Sequence[Frame]) -> dict[str, dict[str, Parts]]:
 
 @dataclass
 class _PartState:
-    values: Parts = field(default_factory=dict)
+    values: dict[str, object] = field(default_factory=dict)
     pending: bool = True
     built_at: float = float("-inf")
+    expires_ms: int | None = None  # what it shows changes by itself then (a tour's step)
 
 
 class LiveHub:
@@ -98,11 +98,13 @@ class LiveHub:
         client: redis.Redis,
         config: WallConfigBase,
         tiles: Sequence[LiveTile],
+        translate: Translator,
         settings: HubSettings | None = None,
     ) -> None:
         self._client = client
         self._config = config
-        self._tiles = {tile.config.id: tile for tile in tiles}
+        self._translate = translate
+        self._tiles = {tile.tile_id: tile for tile in tiles}
         self._settings = settings or HubSettings()
         self._keys = Keys(config.redis.prefix)
         # Whole past days' sums stay cached across builds (a half-year is ~4,400 hour
@@ -179,44 +181,49 @@ class LiveHub:
         topics = self._read_updates(self._block_ms())
         self._check_heartbeat()
         now = time.monotonic()
+        wall_ms = int(time.time() * 1000)
         for (tile_id, name), state in self._parts.items():
             part = self._part(tile_id, name)
-            if topics & part.topics or now - state.built_at >= self._settings.refresh_s:
+            expired = state.expires_ms is not None and wall_ms >= state.expires_ms
+            if topics & part.topics or expired or now - state.built_at >= self._settings.refresh_s:
                 state.pending = True
         self._build_due(now)
 
-    def _part(self, tile_id: str, name: str) -> LivePart:
+    def _part(self, tile_id: str, name: str) -> BoundPart:
         return self._specs[(tile_id, name)]
 
     def _block_ms(self) -> int:
         """Until the next part is due, at most ``block_ms``: throttled parts wait here."""
         now = time.monotonic()
+        wall_s = time.time()
         wait = self._settings.block_ms / 1000
         for (tile_id, name), state in self._parts.items():
             every = self._part(tile_id, name).every_s
             due = state.built_at + (every if state.pending else self._settings.refresh_s)
             wait = min(wait, due - now)
+            if state.expires_ms is not None:  # e.g. a tour's next step: built on time
+                wait = min(wait, state.expires_ms / 1000 - wall_s)
         return max(1, int(max(wait, 0.0) * 1000))
 
-    def _read_updates(self, block_ms: int) -> set[str]:
+    def _read_updates(self, block_ms: int) -> set[Topic]:
         if self._last_id == "$":
             # Start after the newest entry now ("$" would also skip what arrives
             # between this read and the next): the first build reads everything anyway.
             newest = cast(list[_Entry], self._client.xrevrange(self._keys.updates, count=1))
             self._last_id = newest[0][0].decode() if newest else "0-0"
         reply = self._client.xread({self._keys.updates: self._last_id}, count=1000, block=block_ms)
-        topics: set[str] = set()
+        topics: set[Topic] = set()
         for _stream, entries in cast(list[tuple[bytes, list[_Entry]]], reply or []):
             for entry_id, fields in entries:
                 self._last_id = entry_id.decode()
                 self._latest_update_ms = int(self._last_id.split("-")[0])
-                topics.update(fields.get(b"topics", b"").decode().split(","))
-                self._forget_days_from(fields.get(b"earliest"))
+                topics.update(parse_topics(fields.get(FIELD_TOPICS.encode(), b"").decode()))
+                self._forget_days_from(fields.get(FIELD_EARLIEST.encode()))
         if self._status.reason == "redis":  # back: everything may have changed meanwhile
             self._day_totals.forget_from(datetime.fromtimestamp(0, self._reader.zone))
             for state in self._parts.values():
                 state.pending = True
-        return topics - {""}
+        return topics
 
     def _forget_days_from(self, earliest: bytes | None) -> None:
         # No time (an older aggregator): assume the worst, every day may have changed.
@@ -266,7 +273,7 @@ class LiveHub:
                 due.setdefault(tile_id, []).append(name)
         if not due:
             return
-        data = LiveData(self._client, self._reader, self._config)
+        data = LiveData(self._client, self._reader, self._config, self._translate)
         # Cheapest tiles first, each published as soon as it is built: today's count
         # must not wait for the half-year chart.
         for tile_id in sorted(due, key=lambda tile: self._cost.get(tile, 0.0)):
@@ -280,31 +287,34 @@ class LiveHub:
 
     def _build_tile(
         self, tile_id: str, names: list[str], data: LiveData, now: float
-    ) -> dict[str, Parts]:
-        changed: dict[str, Parts] = {}
+    ) -> dict[str, dict[str, object]]:
+        changed: dict[str, dict[str, object]] = {}
         for name in names:
             state = self._parts[(tile_id, name)]
-            values = self._build_part(tile_id, name, data)
+            part = self._part(tile_id, name)
+            values = self._build_part(tile_id, part, data)
             state.pending, state.built_at = False, now
             if values is None:
                 continue
+            state.expires_ms = part.expires(values) if part.expires is not None else None
             diff = keyed_diff(state.values, values)
             if diff:
                 changed[name] = diff
                 state.values = values
         return changed
 
-    def _build_part(self, tile_id: str, name: str, data: LiveData) -> Parts | None:
-        tile = self._tiles[tile_id]
+    def _build_part(
+        self, tile_id: str, part: BoundPart, data: LiveData
+    ) -> dict[str, object] | None:
         try:
-            return cast(Parts, plain(self._part(tile_id, name).build(tile.config, data)))
+            return cast(dict[str, object], plain(part.build(data)))
         except OUTAGE_ERRORS:
             raise
         except Exception:  # one tile's bug must not stop the others
-            log.exception("live hub: tile %s, part %s failed", tile_id, name)
+            log.exception("live hub: tile %s, part %s failed", tile_id, part.name)
             return None
 
-    def _publish(self, changed: dict[str, dict[str, Parts]]) -> None:
+    def _publish(self, changed: Changes) -> None:
         for tile_id in changed:
             parts = {
                 name: state.values

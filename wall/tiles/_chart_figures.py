@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from data_feeds import catalog
-from data_feeds.kpis import KPI_BY_KEY, KPIS, Kpi
-from wall.config.models import WallSpec
+from data_feeds.kpi_catalog import KPI_BY_KEY, Kpi, is_rate, kpi_label
+from wall.config.tiles.chart import ChartTile
 from wall.i18n import Translator
-from wall.tiles.base import TileConfig
-from wall.tiles.kpi import is_rate, kpi_label
-
-if TYPE_CHECKING:
-    from wall.tiles.chart import ChartTile
-
-DUE_BASED = frozenset(k.key for k in KPIS if "due" in (k.numerator, k.denominator))
-RATES = frozenset(k.key for k in KPIS if is_rate(k))
 
 # Okabe & Ito (2008), "Color Universal Design": told apart with any colour vision.
 OKABE_ITO = {
@@ -52,20 +44,8 @@ FONT = 30
 TICK_FONT = 28
 TITLE_FONT = 32
 MIN_FONT = 26
-# What wall.css puts around a tile's body: padding 18/24 and a 2 px border; the
-# title bar is a 52 px line, 10 px under it, a 2 px rule and 14 px of margin.
-FRAME_W = 2 * 24 + 2 * 2
-FRAME_H = 2 * 18 + 2 * 2
-TITLE_BAR_H = round(52 * 1.45) + 10 + 2 + 14
 ROW_H = 48  # a horizontal bar's row: its 30 px label and room around it
 MIN_ROWS = 6  # a category chart keeps room for this many bars, so one is not a slab
-
-
-def native_size(tile: TileConfig, wall: WallSpec) -> tuple[int, int]:
-    """The chart's box in native pixels: the tile's screens less the frame and title bar."""
-    width = tile.w * wall.screen.width - FRAME_W
-    height = tile.h * wall.screen.height - FRAME_H - (TITLE_BAR_H if tile.title else 0)
-    return width, height
 
 
 # ── figures ──────────────────────────────────────────────────────────────

@@ -9,30 +9,29 @@ sizes on the /wall overview as on the hall's screens, only smaller.
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import json
+from typing import Any, Final
 
 import dash_leaflet as dl
 from dash import html
 
-from wall.config.basemap import BasemapError, basemap_layer, read_basemap
+from wall.config.basemap import basemap_layer
+from wall.config.tiles.map import CATEGORY_KEYS, MapTile
+from wall.geo_fit import fit_view
 from wall.html_attrs import attrs
 from wall.i18n import Translator
-from wall.tiles.base import TileContext
+from wall.tile_view import TileContext
+from wall.ui.basemap import EMPTY, camera_features, js, usable_basemap
+from wall.ui.native import native_size
 
-if TYPE_CHECKING:
-    from wall.config.models import WallConfigBase
-    from wall.tiles.map import MapTile
-
-log = logging.getLogger(__name__)
-EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 OPEN_STATUSES = ("reported", "filed", "dispatched", "handled", "verified", "rework")
 OFFICER_STATUSES = ("patrolling", "handling", "idle", "offline")
 CAMERA_STATUSES = ("online", "offline", "unknown")
 # Supercluster's radius is in 512-px tile units: 160 groups cases within ~80 native px,
 # about the size of a cluster's marker, so clusters do not pile up.
 CLUSTER_OPTIONS = {"radius": 160, "maxZoom": 16}
+# The layers map.js sets props on (their Dash ids are in the tile's data-layer-ids).
+LIVE_LAYERS: Final = ("view", "cases", "officers", "trails", "cameras", "focus")
 
 
 def layer_id(tile_id: str, layer: str) -> dict[str, str]:
@@ -40,15 +39,47 @@ def layer_id(tile_id: str, layer: str) -> dict[str, str]:
     return {"tile": "map", "id": tile_id, "layer": layer}
 
 
-def js(name: str) -> dict[str, str]:
-    """A function of assets/tiles/map.js, as dash-leaflet resolves function props."""
-    return {"variable": f"citywallMap.{name}"}
+def initial_view(tile: MapTile, ctx: TileContext) -> tuple[list[float], float]:
+    """The tile's own centre and zoom where it gives them; else the view that fits its
+    data (cameras, grids) to its body's native size, centred; else ``map``'s."""
+    spec = ctx.config.map
+    fallback = (list(tile.center or spec.center), tile.zoom if tile.zoom is not None else spec.zoom)
+    if tile.center is not None and tile.zoom is not None:
+        return fallback
+    points = data_points(tile, ctx)
+    if len(set(points)) < 2:  # one camera is no extent: keep the configured view
+        return fallback
+    (lat, lon), zoom = fit_view(points, *native_size(tile, ctx.config.wall))
+    center = list(tile.center) if tile.center is not None else [lat, lon]
+    return center, tile.zoom if tile.zoom is not None else round(zoom, 3)
+
+
+def data_points(tile: MapTile, ctx: TileContext) -> list[tuple[float, float]]:
+    """What the tile must show whole: its cameras and its grids' corners (only those of
+    ``grids`` when it filters). Cases lie in the grids."""
+    wanted = set(tile.grids) if tile.grids is not None else None
+    points = [
+        (c.lat, c.lon) for c in ctx.config.cameras.items if wanted is None or c.grid in wanted
+    ]
+    basemap = usable_basemap(ctx.config.map.basemap)
+    if basemap is not None:
+        for feature in basemap_layer(basemap, "grid")["features"]:
+            if wanted is None or feature["properties"].get("code") in wanted:
+                points += [(lat, lon) for lon, lat in _corners(feature["geometry"])]
+    return points
+
+
+def _corners(geometry: dict[str, Any]) -> list[tuple[float, float]]:
+    """Every [lon, lat] position of a (Multi)Polygon's rings."""
+    rings = geometry["coordinates"]
+    if geometry["type"] == "MultiPolygon":
+        rings = [ring for polygon in rings for ring in polygon]
+    return [(float(x), float(y)) for ring in rings for x, y, *_ in ring]
 
 
 def map_layout(tile: MapTile, ctx: TileContext) -> html.Div:
     spec = ctx.config.map
-    center = list(tile.center or spec.center)
-    zoom = tile.zoom if tile.zoom is not None else spec.zoom
+    center, zoom = initial_view(tile, ctx)
     view = dl.MapContainer(
         _layers(tile, ctx),
         id=layer_id(tile.id, "view"),
@@ -82,6 +113,8 @@ def map_layout(tile: MapTile, ctx: TileContext) -> html.Div:
             # Where the map returns once an alarm's case (the focus part) is gone.
             data_center=f"{center[0]},{center[1]}",
             data_zoom=f"{zoom:g}",
+            # The one place these ids are spelled: map.js reads them from here.
+            data_layer_ids=json.dumps({name: layer_id(tile.id, name) for name in LIVE_LAYERS}),
         ),
     )
 
@@ -128,35 +161,9 @@ def _layers(tile: MapTile, ctx: TileContext) -> list[Any]:
     return layers
 
 
-def camera_features(config: WallConfigBase) -> dict[str, Any]:
-    """Every camera of the inventory as a point; statuses arrive live (hideout)."""
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"id": camera.id, "name": camera.name},
-            "geometry": {"type": "Point", "coordinates": [camera.lon, camera.lat]},
-        }
-        for camera in config.cameras.items
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
 def glyphs(translate: Translator) -> dict[str, str]:
     """The short sign of each 大类 drawn inside a case's marker (event-05 → 街)."""
-    from wall.tiles.map import CATEGORY_KEYS
-
     return {key: translate(f"map.glyph.{key}") for key in CATEGORY_KEYS}
-
-
-def usable_basemap(path: str | None) -> dict[str, Any] | None:
-    """The offline basemap, or None (none configured, or unusable: logged)."""
-    if path is None:
-        return None
-    try:
-        return read_basemap(Path(path))
-    except (OSError, BasemapError) as exc:  # checked at load; changed since
-        log.warning("map: basemap %s unusable, drawing without it: %s", path, exc)
-        return None
 
 
 def _legend(tile: MapTile, t: Translator) -> html.Div:

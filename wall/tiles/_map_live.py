@@ -8,11 +8,37 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 import pandas as pd
+from typing_extensions import TypedDict
 
-from wall.control.views import Alarm
+from wall.control.views import Alarm, AlarmJson
+
+
+class CasePointJson(TypedDict):
+    """One case of the part ``cases`` (keyed by case id): what its marker shows."""
+
+    lat: float
+    lon: float
+    status: str
+    kind: str
+    cat: str  # the 大类, event-05
+    name: str  # the 大类's name in the wall's language
+    priority: str
+    overdue: bool
+    grid: str
+    source: str
+
+
+class OfficerPointJson(TypedDict):
+    """One officer of the part ``officers`` (keyed by officer id)."""
+
+    lat: float
+    lon: float
+    status: str
+    name: str
+    trail: list[list[float]]  # [lat, lon] pairs, oldest first
+
 
 CAMERA_STATUSES = frozenset({"online", "offline"})
 UNKNOWN = "unknown"  # a camera the relay never reported
@@ -30,7 +56,7 @@ def case_points(
     grids: Collection[str] | None = None,
     categories: Collection[str] | None = None,
     sources: Collection[str] | None = None,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, CasePointJson]:
     """Open cases that have a place: case id → what its marker shows.
 
     ``cases`` is ``KpiReader.open_cases()``; ``now`` the data clock (a case is
@@ -81,7 +107,7 @@ def placed_officers(officers: pd.DataFrame, grids: Collection[str] | None = None
 
 def officer_points(
     officers: pd.DataFrame, trails: Mapping[str, list[list[float]]]
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, OfficerPointJson]:
     """officer id → position, status, name and trail (oldest fix first).
 
     ``officers`` is ``placed_officers(...)``; ``trails`` the officers' last fixes
@@ -92,7 +118,7 @@ def officer_points(
         officers.index, officers["lat"], officers["lon"], officers["status"], officers["name"],
         strict=True,
     )  # fmt: skip
-    points: dict[str, dict[str, Any]] = {}
+    points: dict[str, OfficerPointJson] = {}
     for officer_id, lat, lon, status, name in columns:
         here = [float(lat), float(lon)]
         trail = trails.get(str(officer_id)) or [here]
@@ -116,21 +142,10 @@ def camera_statuses(camera_ids: Iterable[str], reported: pd.DataFrame) -> dict[s
     return statuses
 
 
-def alarm_focus(alarm: Alarm | None) -> dict[str, dict[str, Any]]:
-    """The ``focus`` part: ``{"alarm": {...}}`` while an alarm is on the wall (the map
+def alarm_focus(alarm: Alarm | None) -> dict[str, AlarmJson]:
+    """The ``focus`` part: ``{"alarm": ...}`` while an alarm is on the wall (the map
     flies to the case and rings it), else nothing (the map returns to its view)."""
-    if alarm is None:
-        return {}
-    return {
-        "alarm": {
-            "case_id": alarm.case_id,
-            "lat": alarm.lat,
-            "lon": alarm.lon,
-            "until_ms": alarm.until_ms,
-            "reason": alarm.reason,
-            "camera_id": alarm.camera_id,
-        }
-    }
+    return {} if alarm is None else {"alarm": alarm.as_json()}
 
 
 def _text(value: object) -> str:

@@ -1,5 +1,5 @@
-"""``cases``: the latest open cases and the overdue ones, as a list that rolls slowly
-when it is longer than the tile.
+"""The ``cases`` tile's view: the latest open cases and the overdue ones, as a list
+that rolls slowly when it is longer than the tile.
 
 Two live parts, ``latest`` and ``overdue``: case id → one row, already in words
 (time, category, grid, status, how late), with its ``rank`` for the order.
@@ -8,51 +8,59 @@ assets/tiles/cases.js draws them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, tzinfo
 
 import pandas as pd
 from dash import html
-from pydantic import Field
+from typing_extensions import TypedDict
 
+from core.topics import CASES
+from wall.config.tiles.cases import CasesTile
 from wall.html_attrs import attrs
 from wall.i18n import Translator
 from wall.live.data import LiveData
-from wall.tiles.base import LivePart, TileConfig, TileContext, TileType
+from wall.tile_view import LivePart, Strings, TileContext, TileView, keyed_part
+from wall.ui.labels import grid_label, short_duration
+
+# Its labels (wall/locales/*.json holds the ones several views share).
+STRINGS: Strings = {
+    "zh-CN": {
+        "cases.latest": "最新案件",
+        "cases.overdue": "超期案件",
+        "cases.empty": "暂无案件",
+        "cases.overdue_by": "超期 {t}",
+        "cases.due_in": "剩余 {t}",
+    },
+    "en": {
+        "cases.latest": "Latest cases",
+        "cases.overdue": "Overdue cases",
+        "cases.empty": "No cases",
+        "cases.overdue_by": "overdue {t}",
+        "cases.due_in": "{t} left",
+    },
+}
 
 
-class CasesTile(TileConfig):
-    """A list of cases: the latest reported and the overdue."""
+class CaseRowJson(TypedDict):
+    """One row of the parts ``latest`` and ``overdue`` (keyed by case id), in words."""
 
-    type: Literal["cases"] = Field(description="Tile type.")
-    show: Literal["latest", "overdue", "both"] = Field(
-        default="both", description="Which lists: latest open cases, overdue ones, or both."
-    )
-    limit: int = Field(default=12, ge=1, le=50, description="Cases per list at most.")
-    grids: list[str] | None = Field(
-        default=None, description="Only cases in these responsibility grids (codes)."
-    )
-    scroll_seconds: int = Field(
-        default=30, ge=5, le=600, description="Seconds per slow roll when a list overflows."
-    )
+    rank: int
+    time: str
+    category: str
+    grid: str
+    status: str
+    urgent: bool
+    overdue: bool
+    finished: bool
+    late: str
 
 
-def short_duration(delta: timedelta, translate: Translator) -> str:
-    minutes = max(0, int(delta.total_seconds() // 60))
-    if minutes < 60:
-        return translate("duration.minutes", m=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return translate("duration.hours", h=hours, m=minutes)
-    return translate("duration.days", d=hours // 24)
-
-
-def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: Any) -> dict[str, Any]:
+def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzinfo) -> CaseRowJson:
     deadline = case["deadline"]
     finished = case["status"] in ("closed", "cancelled")
     overdue = bool(pd.notna(deadline) and deadline < now and not finished)
     reported = case["reported_at"]
-    row: dict[str, Any] = {
+    row: CaseRowJson = {
         "rank": rank,
         "time": reported.tz_convert(zone).strftime("%H:%M") if pd.notna(reported) else "",
         "category": _category(case, t),
@@ -75,13 +83,6 @@ def _category(case: pd.Series, t: Translator) -> str:
     return t(f"category.{case['kind']}-{major}")
 
 
-def grid_label(code: str) -> str:
-    """4306240010203 (a 13-digit CJ/T 213 style code) → 02-03, row and column in the town."""
-    if len(code) == 13 and code.isdigit():
-        return f"{code[-4:-2]}-{code[-2:]}"
-    return code
-
-
 def _open_cases(tile: CasesTile, data: LiveData) -> pd.DataFrame:
     cases = data.open_cases()
     if tile.grids is not None:
@@ -89,7 +90,7 @@ def _open_cases(tile: CasesTile, data: LiveData) -> pd.DataFrame:
     return cases
 
 
-def latest(tile: CasesTile, data: LiveData) -> dict[str, Any]:
+def latest(tile: CasesTile, data: LiveData) -> dict[str, CaseRowJson]:
     """The latest reported cases, open or finished (most close within hours)."""
     # With a grid filter, read deeper so the list still fills from the grids shown.
     cases = data.recent_cases(tile.limit if tile.grids is None else tile.limit * 10)
@@ -104,7 +105,7 @@ def latest(tile: CasesTile, data: LiveData) -> dict[str, Any]:
     }
 
 
-def overdue(tile: CasesTile, data: LiveData) -> dict[str, Any]:
+def overdue(tile: CasesTile, data: LiveData) -> dict[str, CaseRowJson]:
     cases = _open_cases(tile, data)
     now = pd.Timestamp(data.now)
     late = cases[cases["deadline"].notna() & (cases["deadline"] < now)]
@@ -116,7 +117,7 @@ def overdue(tile: CasesTile, data: LiveData) -> dict[str, Any]:
     }
 
 
-def counts(tile: CasesTile, data: LiveData) -> dict[str, Any]:
+def counts(tile: CasesTile, data: LiveData) -> dict[str, int]:
     """How many cases are overdue (the list shows at most ``limit``)."""
     cases = _open_cases(tile, data)
     late = cases["deadline"].notna() & (cases["deadline"] < pd.Timestamp(data.now))
@@ -145,18 +146,19 @@ def layout(tile: CasesTile, ctx: TileContext) -> html.Div:
     )
 
 
-def live(tile: CasesTile) -> tuple[LivePart, ...]:
-    topics = frozenset({"cases"})
-    parts = {"latest": LivePart("latest", topics, latest),
-             "overdue": LivePart("overdue", topics, overdue)}  # fmt: skip
+def live(tile: CasesTile) -> tuple[LivePart[CasesTile], ...]:
+    topics = frozenset({CASES})
+    parts = {"latest": keyed_part("latest", topics, latest, CaseRowJson),
+             "overdue": keyed_part("overdue", topics, overdue, CaseRowJson)}  # fmt: skip
     shown = [parts[name] for name in ("latest", "overdue") if tile.show in (name, "both")]
-    return (*shown, LivePart("counts", topics, counts))
+    return (*shown, keyed_part("counts", topics, counts, int))
 
 
-TILE_TYPE = TileType(
-    name="cases",
-    model=CasesTile,
+VIEW = TileView(
+    tablet_order=3,
+    schema=CasesTile,
     layout=layout,
     live=live,
-    summary="The latest open cases and the overdue ones, in a slowly rolling list.",
+    renderer="tiles/cases.js",
+    strings=STRINGS,
 )

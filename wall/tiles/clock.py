@@ -1,4 +1,5 @@
-"""``clock``: date and time in the hall's time zone, seconds ticking, drawn in the browser.
+"""The ``clock`` tile's view: date and time in the hall's time zone, seconds ticking,
+drawn in the browser.
 
 The tick runs client-side (no server round-trip per second); the server renders the
 first value so the tile is never empty, even before the scripts run.
@@ -7,25 +8,13 @@ first value so the tile is never empty, even before the scripts run.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from dash import MATCH, Dash, Input, Output, State, dcc, html
-from pydantic import Field
 
+from wall.config.tiles.clock import ClockTile
 from wall.i18n import Translator
-from wall.tiles.base import TileConfig, TileContext, TileType
-
-
-class ClockTile(TileConfig):
-    """A clock: time large, date and weekday below."""
-
-    type: Literal["clock"] = Field(description="Tile type.")
-    label: str | None = Field(default=None, description="Caption above the time; default 北京时间.")
-    show_seconds: bool = Field(default=True, description="Show seconds.")
-    show_date: bool = Field(default=True, description="Show the date under the time.")
-    show_weekday: bool = Field(default=True, description="Add the weekday to the date.")
-    timezone: str | None = Field(default=None, description="IANA time zone; default the wall's.")
+from wall.tile_view import TileContext, TileView
 
 
 def format_time(now: datetime, seconds: bool) -> str:
@@ -100,10 +89,9 @@ def register_callbacks(app: Dash) -> None:
     )
 
 
-TILE_TYPE = TileType(
-    name="clock",
-    model=ClockTile,
+VIEW = TileView(
+    schema=ClockTile,
     layout=layout,
     register_callbacks=register_callbacks,
-    summary="Date and time, seconds ticking, in the hall's time zone.",
+    strings={"zh-CN": {"clock.label": "北京时间"}, "en": {"clock.label": "Beijing time"}},
 )

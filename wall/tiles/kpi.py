@@ -1,4 +1,5 @@
-"""``kpi``: one or several big numbers, each with its change against the period before.
+"""The ``kpi`` tile's view: one or several big numbers, each with its change against
+the period before.
 
 The numbers come from the live hub (part ``values``: KPI key → value, text, change);
 assets/tiles/kpi.js writes them into the cells this module lays out. Values are
@@ -7,48 +8,52 @@ formatted here, once per update, not in every screen.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import numbers
+from typing import Literal
 
+import pandas as pd
 from dash import html
-from pydantic import Field
+from typing_extensions import TypedDict
 
-from data_feeds.kpis import KPI_BY_KEY, Kpi
+from core.topics import CASES, KPI
+from data_feeds.kpi_catalog import KPI_BY_KEY, Kpi, is_rate, kpi_label
+from data_feeds.periods import current_window, previous_window
+from wall.config.tiles.kpi import KpiTile
 from wall.html_attrs import attrs
 from wall.live.data import LiveData
-from wall.live.periods import Compare, Period, current_window, previous_window
-from wall.tiles.base import LivePart, TileConfig, TileContext, TileType
+from wall.tile_view import Strings, TileContext, TileView, keyed_part
 
-KpiKey = Literal[
-    "reported", "filed", "dispatched", "video_captures", "hotline_calls",
-    "approvals_published", "closed", "due", "closure_rate", "ontime_closure_rate",
-    "two_hour_rate", "timely_dispatch_rate", "rework_rate", "mean_handle_minutes", "checkins",
-]  # fmt: skip
-# Kept in step with data_feeds.kpis.KPIS (a unit test checks).
-KPI_TOPICS = frozenset({"kpi", "cases"})
-
-
-class KpiTile(TileConfig):
-    """Big numbers: today's cases dispatched, hotline calls, the 2-hour rate…"""
-
-    type: Literal["kpi"] = Field(description="Tile type.")
-    kpis: list[KpiKey] = Field(
-        min_length=1, max_length=8, description="The KPIs to show, in order (see docs/kpis.md)."
-    )
-    period: Period = Field(
-        default="today", description="Counted over: today, last_24h, month or half_year."
-    )
-    compare: Compare = Field(
-        default="same_time",
-        description="Change against the period before, up to the same time (same_time), "
-        "all of it (full), or none.",
-    )
-    columns: int | None = Field(
-        default=None, ge=1, le=8, description="Cells per row; default all in one row."
-    )
+# Its labels (wall/locales/*.json holds the ones several views share).
+STRINGS: Strings = {
+    "zh-CN": {
+        "kpi.vs.today.same_time": "较昨日同时",
+        "kpi.vs.today.full": "较昨日全天",
+        "kpi.vs.other.same_time": "较上期同期",
+        "kpi.vs.other.full": "较上期",
+        "kpi.points": "个百分点",
+        "kpi.no_value": "—",
+    },
+    "en": {
+        "kpi.vs.today.same_time": "vs. yesterday, same time",
+        "kpi.vs.today.full": "vs. all of yesterday",
+        "kpi.vs.other.same_time": "vs. last period, same point",
+        "kpi.vs.other.full": "vs. last period",
+        "kpi.points": "pts",
+        "kpi.no_value": "—",
+    },
+}
 
 
-def is_rate(kpi: Kpi) -> bool:
-    return kpi.denominator is not None and kpi.scale == 1.0
+class KpiValueJson(TypedDict):
+    """One KPI of the part ``values`` (keyed by KPI key), formatted once for all screens."""
+
+    value: float | None
+    text: str
+    change: str
+    dir: Literal["up", "down", "same", "none"]
+
+
+KPI_TOPICS = frozenset({KPI, CASES})
 
 
 def format_value(kpi: Kpi, value: float | None) -> str:
@@ -61,9 +66,12 @@ def format_value(kpi: Kpi, value: float | None) -> str:
     return f"{round(value):d}"
 
 
+Direction = Literal["up", "down", "same", "none"]
+
+
 def format_change(
     kpi: Kpi, now: float | None, before: float | None, points: str
-) -> tuple[str, str]:
+) -> tuple[str, Direction]:
     """(text, direction) of the change; direction is up, down, same or none."""
     if now is None or before is None:
         return "", "none"
@@ -81,12 +89,12 @@ def format_change(
     return f"{'▲' if change > 0 else '▼'} {shown}{unit}", "up" if change > 0 else "down"
 
 
-def values(tile: KpiTile, data: LiveData) -> dict[str, Any]:
+def values(tile: KpiTile, data: LiveData) -> dict[str, KpiValueJson]:
     now = current_window(tile.period, data.now)
     summary = data.summary(*now)
     before_window = previous_window(tile.period, data.now, tile.compare)
     before = data.summary(*before_window) if before_window else None
-    parts: dict[str, Any] = {}
+    parts: dict[str, KpiValueJson] = {}
     for key in tile.kpis:
         kpi = KPI_BY_KEY[key]
         value = _value(summary, key)
@@ -101,13 +109,11 @@ def values(tile: KpiTile, data: LiveData) -> dict[str, Any]:
     return parts
 
 
-def _value(summary: Any, key: str) -> float | None:
-    value = summary.at[key, "value"]
-    return None if value is None or value != value else float(value)  # NaN: no denominator
-
-
-def kpi_label(kpi: Kpi, locale: str) -> str:
-    return kpi.zh if locale == "zh-CN" else kpi.en
+def _value(summary: pd.DataFrame, key: str) -> float | None:
+    value: object = summary.at[key, "value"]
+    if not isinstance(value, numbers.Real) or value != value:  # NaN: no denominator
+        return None
+    return float(value)
 
 
 def compare_label(tile: KpiTile, ctx: TileContext) -> str:
@@ -139,14 +145,11 @@ def layout(tile: KpiTile, ctx: TileContext) -> html.Div:
     )
 
 
-def live(tile: KpiTile) -> tuple[LivePart, ...]:
-    return (LivePart("values", KPI_TOPICS, values),)
-
-
-TILE_TYPE = TileType(
-    name="kpi",
-    model=KpiTile,
+VIEW = TileView(
+    tablet_order=1,
+    schema=KpiTile,
     layout=layout,
-    live=live,
-    summary="Big numbers (cases dispatched, hotline calls, 2-hour rate…) with their change.",
+    live=lambda tile: (keyed_part("values", KPI_TOPICS, values, KpiValueJson),),
+    renderer="tiles/kpi.js",
+    strings=STRINGS,
 )

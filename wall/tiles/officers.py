@@ -1,5 +1,5 @@
-"""``officers``: the patrol roster: how many officers are patrolling, handling a case,
-idle or offline, in total and per responsibility grid.
+"""The ``officers`` tile's view: the patrol roster: how many officers are patrolling,
+handling a case, idle or offline, in total and per responsibility grid.
 
 Live parts: ``totals`` (status → count, plus on duty) and ``grids`` (grid → counts
 and its label). Officers' statuses arrive with their terminals' events, positions
@@ -8,32 +8,47 @@ many times a minute, so the roster is rebuilt at most once a second.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import pandas as pd
 from dash import html
-from pydantic import Field
+from dash.development.base_component import Component
+from typing_extensions import TypedDict
 
+from core.topics import OFFICERS
 from data_feeds.catalog import OFFICER_STATUS_NAMES
+from wall.config.tiles.officers import OfficersTile
 from wall.html_attrs import attrs
 from wall.live.data import LiveData
-from wall.tiles.base import LivePart, TileConfig, TileContext, TileType
-from wall.tiles.cases import grid_label
+from wall.tile_view import LivePart, Strings, TileContext, TileView, keyed_part
+from wall.ui.labels import grid_label
+
+# Its labels (wall/locales/*.json holds the ones several views share).
+STRINGS: Strings = {
+    "zh-CN": {
+        "officers.grid": "责任网格",
+        "officers.total": "合计",
+        "officers.online": "在岗",
+    },
+    "en": {
+        "officers.grid": "Grid",
+        "officers.total": "Total",
+        "officers.online": "On duty",
+    },
+}
+
+
+class GridRowJson(TypedDict):
+    """One grid of the part ``grids`` (keyed by grid code): its counts per status."""
+
+    rank: int
+    label: str
+    on_duty: int
+    patrolling: int
+    handling: int
+    idle: int
+    offline: int
+
 
 STATUSES = tuple(OFFICER_STATUS_NAMES)  # patrolling, handling, idle, offline
-
-
-class OfficersTile(TileConfig):
-    """The roster by status, and by grid."""
-
-    type: Literal["officers"] = Field(description="Tile type.")
-    grids: list[str] | None = Field(
-        default=None, description="Only these responsibility grids (codes); default all."
-    )
-    by_grid: bool = Field(default=True, description="Show the table by grid under the totals.")
-    sort: Literal["grid", "on_duty"] = Field(
-        default="grid", description="Order of the grid table: by code, or most on duty first."
-    )
 
 
 def roster(officers: pd.DataFrame, grids: list[str] | None) -> pd.DataFrame:
@@ -46,19 +61,23 @@ def roster(officers: pd.DataFrame, grids: list[str] | None) -> pd.DataFrame:
     return table
 
 
-def totals(tile: OfficersTile, data: LiveData) -> dict[str, Any]:
+def totals(tile: OfficersTile, data: LiveData) -> dict[str, int]:
     table = roster(data.officers(), tile.grids)
     return {column: int(table[column].sum()) for column in table.columns}
 
 
-def by_grid(tile: OfficersTile, data: LiveData) -> dict[str, Any]:
+def by_grid(tile: OfficersTile, data: LiveData) -> dict[str, GridRowJson]:
     table = roster(data.officers(), tile.grids)
     if tile.sort == "on_duty":
         table = table.sort_values(["on_duty"], ascending=False, kind="stable")
-    rows = {}
+    rows: dict[str, GridRowJson] = {}
     for rank, (grid, row) in enumerate(table.iterrows()):
-        counts = {column: int(row[column]) for column in table.columns}
-        rows[str(grid)] = {"rank": rank, "label": grid_label(str(grid)), **counts}
+        count = {column: int(row[column]) for column in table.columns}
+        rows[str(grid)] = {
+            "rank": rank, "label": grid_label(str(grid)), "on_duty": count["on_duty"],
+            "patrolling": count["patrolling"], "handling": count["handling"],
+            "idle": count["idle"], "offline": count["offline"],
+        }  # fmt: skip
     return rows
 
 
@@ -80,7 +99,7 @@ def layout(tile: OfficersTile, ctx: TileContext) -> html.Div:
             for c in columns
         ],
     )
-    children: list[Any] = [summary]
+    children: list[Component] = [summary]
     if tile.by_grid:
         head = html.Div(
             [html.Span(t("officers.grid")), *[html.Span(labels[c]) for c in columns]],
@@ -92,18 +111,14 @@ def layout(tile: OfficersTile, ctx: TileContext) -> html.Div:
     return html.Div(children, className="cw-officers", **attrs(data_columns=",".join(columns)))
 
 
-def live(tile: OfficersTile) -> tuple[LivePart, ...]:
-    topics = frozenset({"officers"})
-    parts = [LivePart("totals", topics, totals, every_s=1.0)]
+def live(tile: OfficersTile) -> tuple[LivePart[OfficersTile], ...]:
+    topics = frozenset({OFFICERS})
+    parts = [keyed_part("totals", topics, totals, int, every_s=1.0)]
     if tile.by_grid:
-        parts.append(LivePart("grids", topics, by_grid, every_s=1.0))
+        parts.append(keyed_part("grids", topics, by_grid, GridRowJson, every_s=1.0))
     return tuple(parts)
 
 
-TILE_TYPE = TileType(
-    name="officers",
-    model=OfficersTile,
-    layout=layout,
-    live=live,
-    summary="The patrol roster: officers patrolling, handling, idle, offline; per grid.",
+VIEW = TileView(
+    schema=OfficersTile, layout=layout, live=live, renderer="tiles/officers.js", strings=STRINGS
 )

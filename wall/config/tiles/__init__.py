@@ -1,0 +1,1 @@
+"""Tile schemas: one module per tile type, its config model only (docs/architecture.md)."""
