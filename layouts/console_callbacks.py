@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 
 from core.outage import OUTAGE_ERRORS
 from layouts._console_views import audit_table, camera_results
-from layouts.console_page import SELECTED_STORE
+from layouts.console_page import PICK_STORE, SELECTED_STORE
 from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
@@ -42,11 +42,26 @@ def register_console_callbacks(
         Input(SELECTED_STORE, "data"),
     )
 
+    # A pick in the camera list becomes one value of a store, in the browser: the list
+    # is redrawn as the operator types, and a redraw while the pick's request waited to
+    # be sent would make Dash drop the pick (the list's ids are the callback's input).
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """function () {
+            const t = window.dash_clientside.callback_context.triggered;
+            if (!t.length || !t[0].value) return window.dash_clientside.no_update;
+            const id = JSON.parse(t[0].prop_id.split(".")[0]).id;
+            return {camera: id, at: Date.now()};
+        }""",
+        Output(PICK_STORE, "data"),
+        Input({"console": "pick", "id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output("console-message", "children"),
         Output("console-version", "data"),
         Output(SELECTED_STORE, "data", allow_duplicate=True),
-        Input({"console": "pick", "id": ALL}, "n_clicks"),
+        Input(PICK_STORE, "data"),
         Input("console-map-cameras", "clickData"),
         Input({"console": "layout", "n": ALL}, "n_clicks"),
         *[Input(f"console-{name}", "n_clicks") for name in ActionNames],
@@ -62,11 +77,12 @@ def register_console_callbacks(
         State("console-version", "data"),
         prevent_initial_call=True,
     )
-    def _act(*args: Any) -> tuple[Any, Any, Any]:
+    def _act(pick: Any, *args: Any) -> tuple[Any, Any, Any]:
         trigger = ctx.triggered_id
         if trigger is None or not ctx.triggered[0].get("value"):
             return no_update, no_update, no_update
         form = dict(zip(FORM_FIELDS, args[-len(FORM_FIELDS) :], strict=True))
+        form["pick"] = (pick or {}).get("camera", "") if isinstance(pick, dict) else ""
         message, selected = actions.run(trigger, form)
         return message, (form["version"] or 0) + 1, selected
 
@@ -107,8 +123,8 @@ class ConsoleActions:
     ) -> tuple[str, Any]:
         selected = form["selected"] or {}
         tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
-        if isinstance(trigger, dict) and trigger.get("console") == "pick":
-            return self._pick(control, tile_id, cell, str(trigger["id"]), who)
+        if trigger == PICK_STORE:
+            return self._pick(control, tile_id, cell, str(form["pick"]), who)
         if trigger == "console-map-cameras":
             camera_id = str(((clicked_feature() or {}).get("properties") or {}).get("id", ""))
             return self._pick(control, tile_id, cell, camera_id, who)

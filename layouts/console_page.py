@@ -30,6 +30,7 @@ from wall.ui.basemap import camera_features, usable_basemap, water_and_roads
 
 TICK_MS = 2000  # the audit log, snapshots, tours, presets and camera statuses refresh
 SELECTED_STORE: Final = "console-selected"  # the selected cell; console.js writes it too
+PICK_STORE: Final = "console-pick"  # the camera picked in the list (written in the browser)
 ALARM_STORE: Final = "console-alarm-case"  # the alarm the operator sees (to acknowledge)
 ALARM_ACK: Final = "console-alarm-ack"
 MINI_RENDERER: Final = "console-mini"  # assets/console.js draws the camera tiles' boxes
@@ -49,6 +50,7 @@ def console_page(
         [
             dcc.Interval(id="console-tick", interval=TICK_MS),
             dcc.Store(id=SELECTED_STORE, data=selected),
+            dcc.Store(id=PICK_STORE),
             dcc.Store(id="console-selected-shown"),
             dcc.Store(id="console-version", data=0),
             dcc.Store(id=ALARM_STORE),

@@ -113,6 +113,16 @@ def click(driver: WebDriver, css: str, text: str = "") -> None:
     WebDriverWait(driver, 10).until(clicked, f"nothing to click at {css} {text}")
 
 
+def results(console: WebDriver) -> list[str]:
+    """The cameras the console's list shows (what the operator can pick from)."""
+    found = read(
+        console,
+        "return Array.from(document.querySelectorAll('#console-results [data-camera]'))"
+        ".map(e => e.dataset.camera)",
+    )
+    return list(found) if isinstance(found, list) else []
+
+
 def select_cell(console: WebDriver, tile: str, cell: int = 0) -> None:
     click(console, f'#console-mini [data-tile="{tile}"] .cw-mini__cell:nth-child({cell + 1})')
     WebDriverWait(console, 5).until(
@@ -135,8 +145,8 @@ def test_operator_switches_a_tile_and_the_wall_plays_the_new_camera(
     open_console(console, stack.url)
     select_cell(console, "main")
     console.find_element(By.ID, "console-search").send_keys("XY-020")
-    WebDriverWait(console, 10).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, '#console-results [data-camera="XY-020"]')
+    WebDriverWait(console, 30).until(
+        lambda d: results(d) == ["XY-020"], "the list never showed the search's result"
     )
     click(console, '#console-results [data-camera="XY-020"]')
     wait_playing(wall, "main", "XY-020")

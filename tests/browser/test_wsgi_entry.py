@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 import redis
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.localhost import free_port, stop_process
@@ -82,6 +84,18 @@ def wsgi_wall(tmp_path: Path) -> Iterator[WsgiWall]:
         wall.stop()
 
 
+def clicked(driver: WebDriver, css: str) -> bool:
+    """Click the element when it is there; the list may be redrawn between finding it
+    and clicking it (the search answers as the operator types): then try again."""
+    try:
+        for element in driver.find_elements(By.CSS_SELECTOR, css):
+            element.click()
+            return True
+    except StaleElementReferenceException:
+        pass
+    return False
+
+
 def kpi_text(driver: object) -> str:
     return str(
         driver.execute_script(  # type: ignore[attr-defined]
@@ -109,10 +123,19 @@ def test_app_server_has_live_tiles_and_a_working_console(
     sign_in(console, wsgi_wall.url, role="operator", then="/console")
     search = WebDriverWait(console, 30).until(lambda d: d.find_element(By.ID, "console-search"))
     search.send_keys("XY-020")
-    WebDriverWait(console, 20).until(
-        lambda d: d.find_elements(By.CSS_SELECTOR, '#console-results [data-camera="XY-020"]')
+    WebDriverWait(console, 30).until(
+        lambda d: (
+            d.execute_script(
+                "return Array.from(document.querySelectorAll('#console-results [data-camera]'))"
+                ".map(e => e.dataset.camera).join()"
+            )
+            == "XY-020"
+        ),
+        "the list never showed the search's result",
     )
-    console.find_element(By.CSS_SELECTOR, '#console-results [data-camera="XY-020"]').click()
+    WebDriverWait(console, 30).until(
+        lambda d: clicked(d, '#console-results [data-camera="XY-020"]'), "no XY-020 to pick"
+    )
     WebDriverWait(wall, 20).until(
         lambda d: d.find_elements(
             By.CSS_SELECTOR, '#tile-main .cw-camera [data-camera-id="XY-020"]'

@@ -47,7 +47,7 @@ def run(actions: ConsoleActions, trigger: Any, **form: Any) -> tuple[str, Any]:
 
 
 def test_a_pick_fills_the_selected_cell_and_selects_the_next(actions: ConsoleActions) -> None:
-    message, selected = run(actions, {"console": "pick", "id": "XY-020"})
+    message, selected = run(actions, "console-pick", pick="XY-020")
     assert "XY-020" in message
     assert selected == {"tile": "junctions", "cell": 2}
     assert actions.control is not None
