@@ -1,6 +1,9 @@
-"""WSGI entry point: ``waitress-serve app:server``, ``gunicorn app:server``, or
-``python app.py``. The same complete wall as ``citywall serve`` (wall.app.build_wall):
-live tiles, console, alarms, sign-in, evidence.
+"""WSGI entry point: ``waitress-serve --threads=128 app:server``,
+``gunicorn -k gthread --threads 128 app:server``, or ``python app.py``. The same
+complete wall as ``citywall serve`` (wall.app.build_wall): live tiles, console,
+alarms, sign-in, evidence. Each connected screen's event stream holds a thread while
+it is open: give the server one per screen (the defaults, 4 threads or one sync
+worker, would freeze the wall after a few screens).
 
 The config comes from $CITYWALL_CONFIG, else ./wall_config.yaml; Redis from
 $REDIS_URL, else the config's ``redis.url``. A bad config prints every problem with

@@ -15,12 +15,22 @@
   let selected = null; // {tile, cell}, as the store holds it
 
   function root() {
-    return document.getElementById("console");
+    return document.querySelector(".cw-console");
+  }
+
+  function byId(name) {
+    const el = root();
+    return el ? document.getElementById(el.dataset[name]) : null;
+  }
+
+  function miniBoxes() {
+    const el = root();
+    return el ? Array.from(el.querySelectorAll('[data-renderer="console-mini"]')) : [];
   }
 
   function views() {
     const found = {};
-    document.querySelectorAll('#console-mini [data-renderer="console-mini"]').forEach((box) => {
+    miniBoxes().forEach((box) => {
       if (box.__cwView) found[box.dataset.tileId] = box.__cwView;
     });
     return found;
@@ -60,7 +70,7 @@
   }
 
   function highlight() {
-    document.querySelectorAll('#console-mini [data-renderer="console-mini"]').forEach((box) => {
+    miniBoxes().forEach((box) => {
       const mine = selected && selected.tile === box.dataset.tileId;
       box.classList.toggle("cw-mini__tile--selected", Boolean(mine));
       box.querySelectorAll(".cw-mini__cell").forEach((cell) => {
@@ -68,7 +78,7 @@
       });
     });
     const el = root();
-    const text = document.getElementById("console-selection");
+    const text = byId("selectionId");
     if (!el || !text) return;
     const view = selected ? views()[selected.tile] : null;
     let words = el.dataset.labelSelectTile;
@@ -91,12 +101,14 @@
   /* The alarm on any camera tile: its banner and the acknowledge button. */
   function drawAlarm() {
     const el = root();
-    const banner = document.getElementById("console-alarm");
+    const banner = byId("alarmBannerId");
     if (!el || !banner) return;
     const alarm = Object.values(views()).map((v) => v.alarm).find(Boolean) || null;
     const caseId = alarm ? alarm.case_id : null;
-    if (el.__cwAlarm === caseId) return;
-    el.__cwAlarm = caseId;
+    // Redrawn when anything the banner says changes (a case raised again elsewhere too).
+    const key = alarm ? JSON.stringify([alarm.case_id, alarm.camera_id, alarm.reason, alarm.until_ms]) : "";
+    if (el.__cwAlarm === key) return;
+    el.__cwAlarm = key;
     const bannerText = window.citywallCameraTile ? window.citywallCameraTile.bannerText : null;
     banner.textContent = alarm && bannerText ? bannerText(alarm, el.dataset) : "";
     banner.dataset.case = caseId || "";
@@ -104,14 +116,21 @@
     window.dash_clientside.set_props(el.dataset.alarmAck, { hidden: !alarm });
   }
 
-  renderers["console-mini"] = function (box, state) {
-    const view = state.view;
-    if (!view || !view.cells) return;
+  function drawMini(box, view) {
     box.__cwView = view;
     drawCells(box, view);
     drawTitle(box, view);
     highlight();
     drawAlarm();
+  }
+
+  renderers["console-mini"] = function (box, state) {
+    const view = state.view;
+    if (!view || !view.cells) return;
+    drawMini(box, view);
+    // The coming steps, at their time, if no push says so first (as the wall does).
+    const tile = window.citywallCameraTile;
+    if (tile) tile.schedule(box, view, (step) => drawMini(box, step));
   };
 
   window.citywallConsole = {

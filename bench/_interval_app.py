@@ -21,25 +21,27 @@ from typing import Any
 import redis
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.development.base_component import Component
-from flask import Response, jsonify
+from flask import Flask, Response, jsonify
 
 from core.keys import Keys
 from data_feeds.kpis import KpiReader
 from wall.config import load_config
 from wall.config.models import WallConfigBase
-from wall.i18n import Translator
+from wall.config.tiles.kpi import KpiTile
+from wall.html_attrs import attrs
 from wall.live.data import LiveData
 from wall.tile_view import TileContext
+from wall.tile_views import wall_translator
 from wall.tiles import kpi
 
 VALUE = "cw-kpi-value"
 CHANGE = "cw-kpi-change"
 
 
-def tile_layout(tile: kpi.KpiTile, context: TileContext) -> Component:
+def tile_layout(tile: KpiTile, context: TileContext) -> Component:
     """The kpi tile's own layout, its value and change cells given pattern-matching ids."""
     body = kpi.layout(tile, context)
-    for cell in body.children:  # type: ignore[attr-defined]
+    for cell in body.children:
         key = getattr(cell, "data-kpi", None)
         if key is None:
             continue
@@ -50,13 +52,14 @@ def tile_layout(tile: kpi.KpiTile, context: TileContext) -> Component:
         html.Div(body, className="cw-tile__body"),
         id=f"tile-{tile.id}",
         className="cw-tile cw-tile--kpi",
-        **{"data-tile-id": tile.id, "data-tile-type": "kpi"},
+        **attrs(data_tile_id=tile.id, data_tile_type="kpi"),
     )
 
 
 def create_app(config: WallConfigBase, client: redis.Redis, interval_ms: int) -> Dash:
-    tiles = {tile.id: tile for tile in config.tiles if isinstance(tile, kpi.KpiTile)}
-    context = TileContext(config=config, translate=Translator(config.wall.locale))
+    tiles = {tile.id: tile for tile in config.tiles if isinstance(tile, KpiTile)}
+    translate = wall_translator(config.wall.locale)
+    context = TileContext(config=config, translate=translate)
     keys = Keys(config.redis.prefix)
     app = Dash(
         __name__,
@@ -80,7 +83,7 @@ def create_app(config: WallConfigBase, client: redis.Redis, interval_ms: int) ->
     )
     def _tick(_n: int | None) -> tuple[list[str], list[str]]:
         # Per page and per tick: read Redis and build the values, as a plain app does.
-        data = LiveData(client, KpiReader(client, keys, config.wall.timezone), config)
+        data = LiveData(client, KpiReader(client, keys, config.wall.timezone), config, translate)
         built: dict[str, dict[str, Any]] = {}
         texts: list[str] = []
         for spec in ctx.outputs_list[0]:
@@ -91,7 +94,9 @@ def create_app(config: WallConfigBase, client: redis.Redis, interval_ms: int) ->
         changes = [built[s["id"]["tile"]][s["id"]["kpi"]]["change"] for s in ctx.outputs_list[1]]
         return texts, changes
 
-    @app.server.route("/healthz")
+    server: Flask = app.server
+
+    @server.route("/healthz")
     def _healthz() -> Response:
         return jsonify(status="ok")
 

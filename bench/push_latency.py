@@ -416,7 +416,7 @@ class Tab:
         """The path and body the page POSTs to /_dash-update-component on an interval tick."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for entry in self.driver.get_log("performance"):
+            for entry in self.driver.get_log("performance"):  # type: ignore[no-untyped-call]
                 message = json.loads(entry["message"])["message"]
                 if message.get("method") != "Network.requestWillBeSent":
                     continue
@@ -432,7 +432,7 @@ class Tab:
 
     def blank(self) -> None:
         self.driver.get("about:blank")
-        self.driver.get_log("performance")  # drop what piled up
+        self.driver.get_log("performance")  # type: ignore[no-untyped-call]  # drop the pile
 
     def quit(self) -> None:
         self.driver.quit()
@@ -990,8 +990,8 @@ def run(args: argparse.Namespace) -> list[str]:
         print()
         print(markdown(results, args, about))
     if args.json:
-        rows = [{**asdict(r), "commands": dict(r.commands)} for r in results]
-        Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        raw = [{**asdict(r), "commands": dict(r.commands)} for r in results]
+        Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")
         print(f"raw figures written to {args.json}")
     print(f"(ran {time.monotonic() - began:.0f} s)")
     return gaps(results)

@@ -1,6 +1,7 @@
 """A camera's health as the relay sees it: the JSON kept per camera in Redis
 (``Keys.cameras`` by the aggregator, ``Keys.relay_cameras`` by the relay), written by
-the relay and read by the web tier, declared here once for both.
+the relay (and by the aggregator's apply script, which receives these names from
+data_feeds.aggregator.script) and read by the web tier, declared here once for all.
 
 ``{"status": "online"|"offline"|"connecting", "t": ms since the epoch, "reason": "..."}``,
 ``reason`` only when there is one (the aggregator's cjson drops a nil reason too).
@@ -12,9 +13,16 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 Status = Literal["connecting", "online", "offline"]
+ONLINE: Final[Status] = "online"
+OFFLINE: Final[Status] = "offline"
+# The JSON's field names.
+FIELD_STATUS: Final = "status"
+FIELD_T: Final = "t"
+FIELD_REASON: Final = "reason"
+FIELDS: Final = (FIELD_STATUS, FIELD_T, FIELD_REASON)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +36,9 @@ class CameraStatus:
         return cls(status, int(time.time() * 1000), reason)
 
     def to_json(self) -> str:
-        body: dict[str, object] = {"status": self.status, "t": self.t}
+        body: dict[str, object] = {FIELD_STATUS: self.status, FIELD_T: self.t}
         if self.reason is not None:
-            body["reason"] = self.reason
+            body[FIELD_REASON] = self.reason
         return json.dumps(body, ensure_ascii=False)
 
 
@@ -40,7 +48,7 @@ def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str,
     statuses: dict[str, str] = {}
     for key, value in raw.items():
         try:
-            status = json.loads(value).get("status")
+            status = json.loads(value).get(FIELD_STATUS)
         except (ValueError, AttributeError):
             continue
         if isinstance(status, str):

@@ -1,33 +1,49 @@
-"""Every Redis key and stream citywall uses, in one place, under one prefix (``citywall:``
-by default). Nothing else builds a key: the aggregator's Lua script receives its keys
+"""Every Redis key and stream citywall uses, in one place, under one prefix
+(``DEFAULT_PREFIX``, ``citywall:``, unless the config's ``redis.prefix`` says
+otherwise). Nothing else builds a key: the aggregator's Lua script receives its keys
 from here, the web tier, the relay and the CLI read them from here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, TypeGuard, get_args
 
+DEFAULT_PREFIX: Final = "citywall:"
 # The input streams, one per kind of event (data_feeds.events has a model for each).
-STREAMS: Final[tuple[str, ...]] = ("cases", "officers", "hotline", "approvals", "cameras")
+StreamName = Literal["cases", "officers", "hotline", "approvals", "cameras"]
+STREAMS: Final[tuple[StreamName, ...]] = get_args(StreamName)
+CASES_STREAM: Final[StreamName] = "cases"  # the one the web tier reads too (alarms)
+
 AGGREGATOR_GROUP: Final = "aggregator"  # the consumer group that applies the input streams
 ALARM_GROUP: Final = "alarms"  # the web tier's alarm watchers, on the cases stream
 UPDATES_MAXLEN: Final = 10_000  # entries kept in the updates stream (approximately)
 DEADLETTER_MAXLEN: Final = 100_000
 
 
+def is_stream(name: str) -> TypeGuard[StreamName]:
+    """``name`` is one of the input streams (for names that come from outside)."""
+    return name in STREAMS
+
+
 @dataclass(frozen=True)
 class Keys:
-    prefix: str = "citywall:"
+    prefix: str = DEFAULT_PREFIX
 
-    def stream(self, name: str) -> str:
+    def stream(self, name: StreamName) -> str:
         """An input stream: cases, officers, hotline, approvals, cameras."""
-        if name not in STREAMS:
+        if not is_stream(name):  # a caller that was not type-checked
             raise KeyError(f"unknown stream {name!r} (streams: {', '.join(STREAMS)})")
         return self.prefix + name
 
     @property
-    def streams(self) -> dict[str, str]:
+    def streams(self) -> dict[StreamName, str]:
         return {name: self.prefix + name for name in STREAMS}
+
+    @property
+    def cases_stream(self) -> str:
+        """The cases stream: the aggregator applies it, the web tier's alarm watchers
+        read it too."""
+        return self.stream(CASES_STREAM)
 
     @property
     def deadletter(self) -> str:
@@ -116,7 +132,7 @@ class Keys:
     def cameras_offline(self) -> str:
         return self.prefix + "cameras:offline"
 
-    def seen_prefix(self, stream: str) -> str:
+    def seen_prefix(self, stream: StreamName) -> str:
         """Event ids of ``stream`` already counted (hotline, approvals): ``<this><event id>``."""
         return self.prefix + "seen:" + stream + ":"
 

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from core.keys import STREAMS as _STREAM_NAMES
+from core.keys import StreamName, is_stream
 from data_feeds import catalog
 
 SCHEMA_VERSION: Final = "1"
@@ -131,7 +132,7 @@ class CameraEvent(Event):
     reason: ShortText | None = Field(None, description="why, when offline")
 
 
-STREAM_MODELS: Final[dict[str, type[Event]]] = {
+STREAM_MODELS: Final[dict[StreamName, type[Event]]] = {
     "cases": CaseEvent,
     "officers": OfficerEvent,
     "hotline": HotlineEvent,
@@ -152,7 +153,7 @@ class MalformedEventError(ValueError):
         self.reason = reason
 
 
-def stream_of(event: Event) -> str:
+def stream_of(event: Event) -> StreamName:
     return next(name for name, model in STREAM_MODELS.items() if type(event) is model)
 
 
@@ -168,9 +169,9 @@ def to_fields(event: Event) -> dict[str, str]:
 
 def parse_entry(stream: str, raw: Mapping[bytes, bytes] | Mapping[str, str]) -> Event:
     """Validate one stream entry; raises MalformedEventError with a one-line reason."""
-    model = STREAM_MODELS.get(stream)
-    if model is None:
+    if not is_stream(stream):
         raise MalformedEventError(f"unknown stream {stream!r}")
+    model = STREAM_MODELS[stream]
     fields = _decode(raw)
     version = fields.get("v")
     if version != SCHEMA_VERSION:

@@ -13,18 +13,19 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Final, Literal, cast
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import redis
 
+from core import camera_status
 from core.keys import Keys
-from data_feeds import catalog
+from data_feeds import catalog, kpi_fields, officer_state
 from data_feeds.kpi_catalog import KPI_BY_KEY, KPIS
 
+# The dimensions a case is counted by (kpi_fields has hotline and approval ones too).
 Dimension = Literal["category", "source", "grid"]
-DIMENSION_PREFIX: Final[dict[str, str]] = {"category": "c:", "source": "s:", "grid": "g:"}
 
 
 class DayTotals:
@@ -209,11 +210,14 @@ class KpiReader:
         for key, value in positions.items():
             lat, lon, ms, grid = value.decode().split(",")
             rows[key.decode()] = {"lat": float(lat), "lon": float(lon), "grid": grid,
-                                  "seen": int(float(ms)), "status": "offline"}  # fmt: skip
+                                  "seen": int(float(ms)),
+                                  "status": officer_state.OFFLINE}  # fmt: skip
         for key, value in states.items():
             state = json.loads(value)
             row = rows.setdefault(key.decode(), {"lat": None, "lon": None, "seen": None})
-            row.update(name=state.get("name"), grid=state["grid"], status=state["status"])
+            row.update(name=state.get(officer_state.FIELD_NAME),
+                       grid=state[officer_state.FIELD_GRID],
+                       status=state[officer_state.FIELD_STATUS])  # fmt: skip
         columns = ["name", "grid", "status", "lat", "lon", "seen"]
         frame = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
         frame.index.name = "officer_id"
@@ -234,15 +238,15 @@ class KpiReader:
         table = officers.pivot_table(
             index="grid", columns="status", values="name", aggfunc="size", fill_value=0
         )
-        table["online"] = table.drop(columns="offline", errors="ignore").sum(axis=1)
+        table["online"] = table.drop(columns=officer_state.OFFLINE, errors="ignore").sum(axis=1)
         return table
 
     def cameras(self) -> pd.DataFrame:
         raw = cast(dict[bytes, bytes], self._client.hgetall(self._keys.cameras))
         rows = [{"camera_id": key.decode(), **json.loads(value)} for key, value in raw.items()]
-        return pd.DataFrame(rows, columns=["camera_id", "status", "reason", "t"]).set_index(
-            "camera_id"
-        )
+        columns = ["camera_id", camera_status.FIELD_STATUS, camera_status.FIELD_REASON,
+                   camera_status.FIELD_T]  # fmt: skip
+        return pd.DataFrame(rows, columns=columns).set_index("camera_id")
 
     def _hours(self, start: datetime, end: datetime) -> list[datetime]:
         hour = start.astimezone(self._zone).replace(minute=0, second=0, microsecond=0)
@@ -260,15 +264,16 @@ class KpiReader:
         sums = self.sums(start, end)
         overdue = self._overdue_open(start, end)
         if dimension is None:
-            frame = sums[[name for name in sums.index if "|" not in name]].to_frame().T
+            frame = sums[[name for name in sums.index if kpi_fields.is_total(name)]].to_frame().T
             frame["overdue_open"] = len(overdue)
         else:
-            prefix = "|" + DIMENSION_PREFIX[dimension]
-            picked = sums[[name for name in sums.index if prefix in name]]
-            pairs = [name.split("|", 1) for name in picked.index]
+            prefix = kpi_fields.DIMENSION_PREFIX[dimension]
+            marker = kpi_fields.SEPARATOR + prefix
+            picked = sums[[name for name in sums.index if marker in name]]
+            pairs = [kpi_fields.split(name) for name in picked.index]
             if pairs:
                 frame = pd.Series(picked.to_numpy(), index=pd.MultiIndex.from_tuples(
-                    [(tag.removeprefix(prefix[1:]), metric) for metric, tag in pairs]
+                    [(tag.removeprefix(prefix), metric) for metric, tag in pairs]
                 )).unstack(fill_value=0)  # fmt: skip
             else:  # nothing counted in the period yet (just after midnight)
                 frame = pd.DataFrame(index=pd.Index([], dtype="object"))
@@ -294,7 +299,8 @@ class KpiReader:
             pipe.hmget(self._keys.case(case_id.decode()), ["kind", "category", "source", "grid"])
         rows = [[_text(value) for value in row] for row in pipe.execute()]
         frame = pd.DataFrame(rows, columns=["kind", "category", "source", "grid"])
-        frame["category"] = frame["kind"] + "-" + frame["category"].str[:2]
+        majors = frame["category"].str[: kpi_fields.MAJOR_DIGITS]
+        frame["category"] = frame["kind"] + kpi_fields.CATEGORY_JOIN + majors
         return frame
 
 
@@ -324,7 +330,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _category_label(tag: object) -> str:
-    kind, _, major = str(tag).partition("-")
+    kind, _, major = str(tag).partition(kpi_fields.CATEGORY_JOIN)
     return f"{catalog.KIND_NAMES.get(kind, kind)}/{catalog.major_name(kind, major)}"
 
 

@@ -75,7 +75,7 @@ def register_admin_callbacks(
     )
 
     # Create and revoke have their own callback: were they in the list's (which the
-    # console's 1 s tick triggers), a tick while the request is in flight would make the
+    # console's tick triggers), a tick while the request is in flight would make the
     # Dash renderer drop its answer, and with it the one-time token URL.
     @app.callback(
         Output("admin-new-token", "children"),
@@ -103,11 +103,11 @@ def register_admin_callbacks(
     )
     def _tokens(_tick: Any, _version: Any, signature: Any) -> tuple[Any, Any]:
         if devices is None:
-            return [], None
+            return tile_ctx.translate("console.no_redis"), None
         try:
             listed = devices.list()
-        except OUTAGE_ERRORS:
-            return no_update, no_update
+        except OUTAGE_ERRORS:  # said in place of the list; redrawn once Redis answers
+            return tile_ctx.translate("console.redis_down"), None
         # Redrawn only when a device changed: a redraw would lose a click under way.
         fresh = json.dumps([device.__dict__ for device in listed], sort_keys=True)
         if fresh == signature:

@@ -16,7 +16,7 @@ from dash.development.base_component import Component
 
 from core.outage import OUTAGE_ERRORS
 from layouts._console_views import audit_table, camera_results
-from layouts.console_page import PICK_STORE, SELECTED_STORE
+from layouts.console_page import ALARM_ACK, ALARM_STORE, PICK_STORE, SELECTED_STORE
 from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
@@ -73,7 +73,7 @@ def register_console_callbacks(
         State("console-preset", "value"),
         State("console-preset-name", "value"),
         State("console-case", "value"),
-        State("console-alarm-case", "data"),
+        State(ALARM_STORE, "data"),
         State("console-version", "data"),
         prevent_initial_call=True,
     )
@@ -135,7 +135,7 @@ class ConsoleActions:
             "console-tour-stop": lambda: control.stop_tour(tile_id, who),
             "console-preset-recall": lambda: control.recall_preset(form["preset"] or "", who),
             "console-preset-save": lambda: control.save_preset(form["preset_name"] or "", who),
-            "console-alarm-ack": lambda: control.acknowledge_alarm(who, form["alarm_case"]),
+            ALARM_ACK: lambda: control.acknowledge_alarm(who, form["alarm_case"]),
         }
         if trigger in simple:
             simple[trigger]()
@@ -226,29 +226,27 @@ def _register_refresh(app: Dash, tile_ctx: TileContext, snapshots: SnapshotStore
         Output("console-tour", "options"),
         Output("console-preset", "options"),
         Output("console-map-cameras", "hideout"),
-        Output("console-message", "children", allow_duplicate=True),
+        Output("console-status", "children"),
         Input("console-tick", "n_intervals"),
         Input("console-version", "data"),
         State("console-tour", "options"),
         State("console-preset", "options"),
         State("console-map-cameras", "hideout"),
-        prevent_initial_call="initial_duplicate",
     )
     def _refresh(_tick: Any, _version: Any, *shown: Any) -> tuple[Any, ...]:
         control = tile_ctx.control
         if control is None:
-            message = tile_ctx.translate("console.no_redis")
-            return ("", "", [], [], no_update, message)
+            return ("", "", [], [], no_update, tile_ctx.translate("console.no_redis"))
         try:
             fresh = _refresh_from(tile_ctx, control, snapshots)
-        except OUTAGE_ERRORS:
+        except OUTAGE_ERRORS:  # said until the next refresh that reaches Redis
             return (*([no_update] * 5), tile_ctx.translate("console.redis_down"))
         # Lists and map markers are redrawn only when they changed: a redraw loses a
         # click under way (a new hideout re-creates every marker of the map).
         unchanged = [
             new if new != old else no_update for new, old in zip(fresh[-3:], shown, strict=True)
         ]
-        return (*fresh[:-3], *unchanged, no_update)
+        return (*fresh[:-3], *unchanged, "")
 
 
 def _refresh_from(

@@ -20,7 +20,6 @@ from dash.development.base_component import Component
 
 from layouts.admin_panel import admin_panel
 from layouts.tile_frame import live_attrs
-from wall.config.tiles.base import TileConfig
 from wall.config.tiles.camera import GRID_SIZES
 from wall.geometry import percent_box, tile_rect
 from wall.html_attrs import attrs
@@ -33,18 +32,16 @@ SELECTED_STORE: Final = "console-selected"  # the selected cell; console.js writ
 PICK_STORE: Final = "console-pick"  # the camera picked in the list (written in the browser)
 ALARM_STORE: Final = "console-alarm-case"  # the alarm the operator sees (to acknowledge)
 ALARM_ACK: Final = "console-alarm-ack"
+ALARM_BANNER: Final = "console-alarm"  # console.js writes the alarm's words here
+SELECTION: Final = "console-selection"  # and the selection's here
 MINI_RENDERER: Final = "console-mini"  # assets/console.js draws the camera tiles' boxes
-
-
-def camera_tiles(ctx: TileContext) -> list[TileConfig]:
-    return [tile for tile in ctx.config.tiles if tile.camera_cells() is not None]
 
 
 def console_page(
     ctx: TileContext, views: Mapping[str, AnyTileView], admin: bool = False
 ) -> Component:
     t = ctx.translate
-    holders = camera_tiles(ctx)
+    holders = ctx.config.camera_tiles()
     selected = {"tile": holders[0].id if holders else None, "cell": 0}
     return html.Div(
         [
@@ -58,11 +55,12 @@ def console_page(
                 [
                     html.H1(f"{ctx.config.wall.title} · {t('console.title')}"),
                     html.Div(id="console-message", className="cw-console__message", role="status"),
+                    html.Div(id="console-status", className="cw-console__message", role="alert"),
                     html.A(t("console.logout"), href="/logout", className="cw-console__logout"),
                 ],
                 className="cw-console__header",
             ),
-            html.Div(id="console-alarm", className="cw-console__alarm"),
+            html.Div(id=ALARM_BANNER, className="cw-console__alarm"),
             html.Button(t("console.ack"), id=ALARM_ACK, className="cw-console__ack", hidden=True),
             html.Main(
                 [
@@ -70,7 +68,7 @@ def console_page(
                         [
                             html.H2(t("console.wall")),
                             _miniature(ctx, views),
-                            html.Div(id="console-selection", className="cw-console__selection"),
+                            html.Div(id=SELECTION, className="cw-console__selection"),
                             _layout_buttons(ctx),
                             _tours(ctx),
                             _presets(ctx),
@@ -94,6 +92,8 @@ def console_page(
         className="cw-console",
         **attrs(
             data_selected_store=SELECTED_STORE,
+            data_selection_id=SELECTION,
+            data_alarm_banner_id=ALARM_BANNER,
             data_alarm_store=ALARM_STORE,
             data_alarm_ack=ALARM_ACK,
             data_label_selected=t("console.selected", tile="{tile}", cell="{cell}",
@@ -111,9 +111,10 @@ def _miniature(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component:
     """Every tile where it is on the wall; camera tiles are live (console.js fills their
     cells from the pushed view, clickable)."""
     boxes: list[Component] = []
+    holders = {tile.id for tile in ctx.config.camera_tiles()}
     for tile in ctx.config.tiles:
         box = percent_box(tile_rect(tile), ctx.config.wall)
-        if tile.camera_cells() is None:
+        if tile.id not in holders:
             boxes.append(html.Div(tile.title or tile.type, className="cw-mini__tile", style=box))
             continue
         marks = {**live_attrs(views[tile.type]), **attrs(data_renderer=MINI_RENDERER)}

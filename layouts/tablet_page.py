@@ -57,7 +57,7 @@ def _frame(tile: TileConfig, ctx: TileContext, view: AnyTileView) -> Component:
 
 
 def tablet_page(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component:
-    names = {camera.id: camera.name for camera in ctx.config.cameras.items}
+    names = ctx.config.camera_names()
     buttons = [
         html.Button(
             names.get(camera_id, camera_id),
@@ -88,7 +88,7 @@ def tablet_page(ctx: TileContext, views: Mapping[str, AnyTileView]) -> Component
 
 
 def register_tablet_callbacks(app: Dash, tile_ctx: TileContext) -> None:
-    names = {camera.id: camera.name for camera in tile_ctx.config.cameras.items}
+    names = tile_ctx.config.camera_names()
 
     @app.callback(
         Output("tablet-player", "children"),
@@ -102,7 +102,7 @@ def register_tablet_callbacks(app: Dash, tile_ctx: TileContext) -> None:
             return html.Div()
         shown = view_json(Showing((camera_id,), "sub"), names, "")
         relay = tile_ctx.config.relay.browser_url()
-        return html.Div(camera_box(shown, relay, tile_ctx.translate))
+        return camera_box(shown, relay, tile_ctx.translate)
 
     # Bring the tapped camera into view: off screen, the player would not start it.
     app.clientside_callback(  # type: ignore[no-untyped-call]

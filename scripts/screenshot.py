@@ -26,9 +26,9 @@ from testkit.citywall import start_wall  # noqa: E402
 from testkit.signin import sign_in  # noqa: E402
 
 CONSOLE_READY = """
-const mini = document.getElementById('console-mini');
-return !!mini && mini.children.length > 0
-    && document.querySelectorAll('#console-results button').length > 0;
+const cells = document.querySelectorAll(
+  '.cw-console [data-renderer="console-mini"] .cw-mini__cell');
+return cells.length > 0 && document.querySelectorAll('#console-results button').length > 0;
 """
 READY = """
 const wall = document.getElementById('wall');

@@ -58,7 +58,7 @@ def redis_url_of(config: WallConfig) -> str | None:
 
 
 def redis_url(config: WallConfig, override: str | None = None) -> str:
-    url = override or os.environ.get("REDIS_URL") or config.redis.url
+    url = override or redis_url_of(config)
     if not url:
         raise NoRedisError(
             "no Redis: set REDIS_URL or redis.url in the config, or pass --redis-url "

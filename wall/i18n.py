@@ -1,5 +1,5 @@
 """Labels in the wall's language. zh-CN is the default; every locale file has the same
-keys. Tile views bring their own labels (``TileState.strings``), merged in by the app."""
+keys. Tile views bring their own labels (``TileView.strings``), merged in by the app."""
 
 from __future__ import annotations
 

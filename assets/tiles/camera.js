@@ -1,11 +1,13 @@
 /* camera tile: draws the live part "view" (wall/ui/camera_box.py, CameraViewJson).
  *
  * The server decides what the cells show — the alarm over a tour over the operators'
- * pick, the tour's step included — and pushes it again at each tour step and when an
- * alarm ends. This file only swaps the cells it is told to show (camera_player.js
- * plays them), writes the alarm banner and the tour badge, and asks the relay to warm
- * the next step's cameras shortly before it comes. New cells are clones of the
- * server's template cell (.cw-camera__template): the markup is built in one place.
+ * pick, the tour's step included — and what they show next (view.next: each coming
+ * change with its time); the hub pushes each change when it comes. This file only
+ * swaps the cells it is told to show (camera_player.js plays them), writes the alarm
+ * banner and the tour badge, warms a step's cameras at the relay shortly before it,
+ * and applies the steps at their time itself when no push came (Redis or the event
+ * stream away: a tour keeps turning, an alarm still ends). New cells are clones of
+ * the server's template cell (.cw-camera__template): the markup is built in one place.
  */
 (function () {
   "use strict";
@@ -107,14 +109,25 @@
     tileEl.dataset.tour = tour.name;
   }
 
-  function scheduleWarm(tileEl, box, view) {
-    clearTimeout(tileEl.__cwWarmTimer);
-    const next = view.next;
-    if (!next || !next.cameras.length || !window.citywallCamera) return;
-    const showing = view.cells.map((c) => c.camera);
-    const wanted = next.cameras.filter((cameraId) => !showing.includes(cameraId));
-    const warm = () => wanted.forEach((id) => window.citywallCamera.warm(box.dataset.relay, id, view.stream));
-    tileEl.__cwWarmTimer = setTimeout(warm, Math.max(0, next.at_ms - WARM_AHEAD_MS - serverNow()));
+  function warm(box, cameraIds, stream) {
+    if (!window.citywallCamera) return;
+    cameraIds.forEach((id) => window.citywallCamera.warm(box.dataset.relay, id, stream));
+  }
+
+  /* Run draw(step) at each coming step's time (the server's clock) and call
+   * before(step, shownBefore) WARM_AHEAD_MS earlier; a new push replaces the plan. */
+  function schedule(el, view, draw, before) {
+    (el.__cwSteps || []).forEach(clearTimeout);
+    const timers = [];
+    let shown = view.cells.map((c) => c.camera);
+    (view.next || []).forEach((step) => {
+      const due = step.at_ms - serverNow();
+      const previous = shown;
+      if (before) timers.push(setTimeout(() => before(step, previous), Math.max(0, due - WARM_AHEAD_MS)));
+      timers.push(setTimeout(() => el.isConnected && draw(step), Math.max(0, due)));
+      shown = step.cells.map((c) => c.camera);
+    });
+    el.__cwSteps = timers;
   }
 
   function draw(tileEl, view) {
@@ -123,12 +136,17 @@
     swapCells(tileEl, box, view);
     banner(tileEl, box, view.alarm || null);
     tourBadge(tileEl, box, view.tour || null);
-    scheduleWarm(tileEl, box, view);
   }
 
   renderers.camera = function (tileEl, state) {
-    draw(tileEl, state.view);
+    const view = state.view;
+    const box = tileEl.querySelector(".cw-camera");
+    if (!box || !view || !view.cells) return;
+    draw(tileEl, view);
+    schedule(tileEl, view, (step) => draw(tileEl, step), (step, shown) =>
+      warm(box, step.cells.map((c) => c.camera).filter((id) => !shown.includes(id)), step.stream)
+    );
   };
 
-  window.citywallCameraTile = { bannerText: bannerText };
+  window.citywallCameraTile = { bannerText: bannerText, schedule: schedule };
 })();

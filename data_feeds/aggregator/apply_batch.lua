@@ -4,13 +4,16 @@
 -- retry, and the per-event dedup makes the retry harmless.
 --
 -- This script spells no key, stream, topic or field name of its own: it receives
--- them all from script.py (built from core.keys and core.topics), so they are
--- declared once.
+-- them all from script.py (built from core.keys and core.topics), and the formats
+-- of what it stores too (a KPI bucket's field names from data_feeds.kpi_fields, the
+-- camera and officer JSON from core.camera_status and data_feeds.officer_state),
+-- so they are declared once.
 -- KEYS: open cases, closed cases, deadlines, positions, officers, cameras, officers
 -- online, cameras offline, deadletter, updates, clock, then the input streams in
 -- the order of C.streams.
 -- ARGV[1] JSON object of constants (script_constants: consumer group, stream codes,
--- key prefixes, topics, update fields, caps, TTLs), ARGV[2] JSON array of ops
+-- key prefixes, topics, update fields, KPI field format, camera and officer state
+-- fields, caps, TTLs), ARGV[2] JSON array of ops
 -- (arrays; their layout is in ops.py), ARGV[3] JSON array of dead letters [stream,
 -- entry id, reason, field count, received ms], then the dead letters' original
 -- field/value pairs, binary-safe.
@@ -28,8 +31,27 @@ local CASE, KPI, TRAIL, CHECKINS, SEEN = C.case, C.kpi, C.trail, C.checkins, C.s
 local BUCKET_TTL, TRAIL_LEN, DEDUP_TTL = C.bucket_ttl, C.trail_length, C.dedup_ttl
 local TOPIC_CASES, TOPIC_KPI, TOPIC_OFFICERS, TOPIC_CAMERAS, TOPIC_DEADLETTER =
   C.topics.CASES, C.topics.KPI, C.topics.OFFICERS, C.topics.CAMERAS, C.topics.DEADLETTER
+-- A KPI bucket's fields: <metric><SEP><dimension prefix><value>.
+local KF = C.kpi_fields
+local SEP, CATEGORY_JOIN, MAJOR_DIGITS = KF.SEPARATOR, KF.CATEGORY_JOIN, KF.MAJOR_DIGITS
+local BY_CATEGORY, BY_SOURCE, BY_GRID, BY_OUTCOME, BY_SERVICE = KF.PREFIXES.CATEGORY,
+  KF.PREFIXES.SOURCE, KF.PREFIXES.GRID, KF.PREFIXES.OUTCOME, KF.PREFIXES.SERVICE
+-- The JSON kept per camera and per officer: field names, and the status compared.
+local CS, OS = C.camera_state, C.officer_state
+local CAM_STATUS, CAM_T, CAM_REASON, CAM_OFFLINE = CS.STATUS, CS.T, CS.REASON, CS.OFFLINE
+local OFF_STATUS, OFF_STATUS_T, OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE =
+  OS.STATUS, OS.STATUS_T, OS.GRID, OS.NAME, OS.CHECKIN, OS.OFFLINE
 local STREAM_KEY = {}  -- stream name -> its key, for XACK
 if #KEYS ~= 11 + #C.streams then error('apply_batch: KEYS do not match C.streams') end
+-- A missing constant would fail mid-batch, after some writes: check them first.
+local function need(...)
+  for i = 1, select('#', ...) do
+    if select(i, ...) == nil then error('apply_batch: format constant ' .. i .. ' missing') end
+  end
+end
+need(SEP, CATEGORY_JOIN, MAJOR_DIGITS, BY_CATEGORY, BY_SOURCE, BY_GRID, BY_OUTCOME,
+  BY_SERVICE, CAM_STATUS, CAM_T, CAM_REASON, CAM_OFFLINE, OFF_STATUS, OFF_STATUS_T,
+  OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE)
 for i = 1, #C.streams do STREAM_KEY[C.streams[i]] = KEYS[11 + i] end
 
 local deltas, gauges = {}, {}
@@ -48,7 +70,7 @@ local function count(hour, metric, amount, dims)
   if not d then d = {}; deltas[hour] = d end
   d[metric] = (d[metric] or 0) + amount
   for i = 1, #dims do
-    local field = metric .. '|' .. dims[i]
+    local field = metric .. SEP .. dims[i]
     d[field] = (d[field] or 0) + amount
   end
 end
@@ -147,7 +169,8 @@ local function apply_case(op)
   if dept then put('dept', dept) end
   if off then put('officer', off) end
   if dl then put('deadline', dl) end
-  local dims = {'c:' .. k .. '-' .. string.sub(cat, 1, 2), 's:' .. src, 'g:' .. g}
+  local dims = {BY_CATEGORY .. k .. CATEGORY_JOIN .. string.sub(cat, 1, MAJOR_DIGITS),
+                BY_SOURCE .. src, BY_GRID .. g}
   local first = true
   if ONCE[st] then
     if s[st .. '_at'] then first = false else put(st .. '_at', t); put(st .. '_h', h) end
@@ -240,21 +263,23 @@ local function apply_officer(op)
   if a == 'position' then return end
   -- Status and check-ins: rare, kept as one JSON document per officer.
   local raw = redis.call('HGET', OFFICERS, id)
-  local s = raw and cjson.decode(raw) or {status = 'offline', st_t = 0}
-  local was_online = s.status ~= 'offline'
-  s.grid = g
-  if name then s.name = name end
-  if a == 'status' and t >= s.st_t then s.status, s.st_t = st, t end
+  -- cjson writes a table's fields in the order its hash holds them, which follows
+  -- the order they were set in: keep that order, and documents stay byte-identical.
+  local s = raw and cjson.decode(raw) or {[OFF_STATUS] = OFF_OFFLINE, [OFF_STATUS_T] = 0}
+  local was_online = s[OFF_STATUS] ~= OFF_OFFLINE
+  s[OFF_GRID] = g
+  if name then s[OFF_NAME] = name end
+  if a == 'status' and t >= s[OFF_STATUS_T] then s[OFF_STATUS], s[OFF_STATUS_T] = st, t end
   if a == 'checkin' then
     local key = CHECKINS .. day
     if redis.call('SADD', key, id) == 1 then
       redis.call('EXPIRE', key, 8 * 86400)
-      count(h, 'checkins', 1, {'g:' .. g})
-      s.checkin = t
+      count(h, 'checkins', 1, {BY_GRID .. g})
+      s[OFF_CHECKIN] = t
     end
   end
   redis.call('HSET', OFFICERS, id, cjson.encode(s))
-  local is_online = s.status ~= 'offline'
+  local is_online = s[OFF_STATUS] ~= OFF_OFFLINE
   if is_online ~= was_online then
     gauge(h, 'officers_online', redis.call('INCRBY', ONLINE, is_online and 1 or -1))
   end
@@ -263,12 +288,13 @@ end
 local function apply_camera(op)
   local _, _, _, t, h, id, st, reason = unpack(op)
   local raw = redis.call('HGET', CAMERAS, id)
-  local s = raw and cjson.decode(raw) or {status = 'online', t = 0}
-  if t < s.t then return end
-  local was_offline = raw and s.status == 'offline'
-  s.status, s.t, s.reason = st, t, reason or nil
+  -- A camera not seen yet: its status is written over at once (and was not offline).
+  local s = raw and cjson.decode(raw) or {[CAM_STATUS] = st, [CAM_T] = 0}
+  if t < s[CAM_T] then return end
+  local was_offline = raw and s[CAM_STATUS] == CAM_OFFLINE
+  s[CAM_STATUS], s[CAM_T], s[CAM_REASON] = st, t, reason or nil
   redis.call('HSET', CAMERAS, id, cjson.encode(s))
-  local is_offline = st == 'offline'
+  local is_offline = st == CAM_OFFLINE
   if is_offline ~= was_offline then
     gauge(h, 'cameras_offline', redis.call('INCRBY', OFFLINE, is_offline and 1 or -1))
   end
@@ -285,8 +311,8 @@ end
 local function apply_call(op)
   local _, _, _, _, h, outcome, g = unpack(op)
   if not first_time(op) then return end
-  local dims = {'o:' .. outcome}
-  if g then dims[2] = 'g:' .. g end
+  local dims = {BY_OUTCOME .. outcome}
+  if g then dims[2] = BY_GRID .. g end
   count(h, 'hotline_calls', 1, dims)
   topics[TOPIC_KPI] = true
 end
@@ -294,7 +320,7 @@ end
 local function apply_approval(op)
   local _, _, _, _, h, service, st = unpack(op)
   if not first_time(op) then return end
-  count(h, 'approvals_' .. st, 1, {'v:' .. service})
+  count(h, 'approvals_' .. st, 1, {BY_SERVICE .. service})
   topics[TOPIC_KPI] = true
 end
 

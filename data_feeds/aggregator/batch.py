@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.keys import StreamName
 from data_feeds.aggregator.ops import Op, OpBuilder
 from data_feeds.events import STREAM_MODELS, MalformedEventError, parse_entry
 
@@ -43,7 +44,7 @@ class BatchBuilder:
     def __init__(self, ops: OpBuilder) -> None:
         self._ops = ops
 
-    def build(self, by_stream: Mapping[str, Sequence[Entry]]) -> Batch:
+    def build(self, by_stream: Mapping[StreamName, Sequence[Entry]]) -> Batch:
         batch = Batch()
         for stream, entries in by_stream.items():
             model = STREAM_MODELS[stream]

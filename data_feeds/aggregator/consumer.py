@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import redis
 
-from core.keys import AGGREGATOR_GROUP, UPDATES_MAXLEN, Keys
+from core.keys import AGGREGATOR_GROUP, UPDATES_MAXLEN, Keys, StreamName
 from core.outage import OUTAGE_ERRORS, Backoff, retry_forever
 from data_feeds.aggregator.applier import ScriptApplier
 from data_feeds.aggregator.batch import Batch, BatchBuilder, Entry, add_dead
@@ -181,7 +181,7 @@ class Aggregator:
         self._waiting = following if following else None
         return len(waiting) if waiting is not None else 0
 
-    def _read(self, start: str, block_ms: int | None) -> dict[str, list[Entry]]:
+    def _read(self, start: str, block_ms: int | None) -> dict[StreamName, list[Entry]]:
         streams: dict[Any, Any] = {stream: start for stream in self._keys.streams.values()}
         reply = cast(
             list[tuple[str, list[Entry]]],
@@ -192,7 +192,7 @@ class Aggregator:
         )  # fmt: skip
         return {self._stream_names[stream]: entries for stream, entries in reply}
 
-    def apply(self, by_stream: Mapping[str, Sequence[Entry]]) -> int:
+    def apply(self, by_stream: Mapping[StreamName, Sequence[Entry]]) -> int:
         """Validate, apply and acknowledge entries now; malformed ones go to the dead letters."""
         batch = self._builder.build(by_stream)
         if batch:

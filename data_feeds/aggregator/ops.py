@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from core.keys import StreamName
 from data_feeds import catalog
 from data_feeds.events import (
     STREAM_MODELS,
@@ -42,7 +43,7 @@ _MODEL_CODES: Final[dict[type[Event], str]] = {
     CaseEvent: CASE, OfficerEvent: OFFICER, CameraEvent: CAMERA, HotlineEvent: HOTLINE,
     ApprovalEvent: APPROVAL,
 }  # fmt: skip
-STREAM_CODES: Final[dict[str, str]] = {
+STREAM_CODES: Final[dict[str, StreamName]] = {
     _MODEL_CODES[model]: stream for stream, model in STREAM_MODELS.items()
 }
 # Time zones change offset only on quarter hours, so the local hour and day of any

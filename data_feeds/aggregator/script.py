@@ -1,7 +1,10 @@
 """What the apply script (``apply_batch.lua``) receives besides the batch: its KEYS
 and one JSON object of constants. Every key, key prefix, stream code, topic, field
 name and cap the script uses is built here from ``core.keys``, ``core.topics`` and
-``ops.STREAM_CODES``: the script spells none of them itself.
+``ops.STREAM_CODES``, and the formats of what it stores from where they are declared
+(the KPI bucket's fields from ``data_feeds.kpi_fields``, the camera state from
+``core.camera_status``, the officer state from ``data_feeds.officer_state``): the
+script spells none of them itself.
 
     KEYS     open cases, closed cases, deadlines, positions, officers, cameras,
              officers online, cameras offline, deadletter, updates, clock, then the
@@ -17,8 +20,9 @@ import json
 from pathlib import Path
 from typing import Final
 
-from core import topics
+from core import camera_status, topics
 from core.keys import AGGREGATOR_GROUP, DEADLETTER_MAXLEN, Keys
+from data_feeds import kpi_fields, officer_state
 from data_feeds.aggregator.ops import STREAM_CODES
 
 SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
@@ -31,6 +35,24 @@ _TOPICS: Final = {
 _UPDATE_FIELDS: Final = {
     "TOPICS": topics.FIELD_TOPICS, "CASES": topics.FIELD_CASES, "CLOCK": topics.FIELD_CLOCK,
     "EARLIEST": topics.FIELD_EARLIEST,
+}  # fmt: skip
+# A KPI bucket's fields: <metric><SEPARATOR><PREFIXES[DIMENSION]><value>, a case's
+# category value <kind><CATEGORY_JOIN><the category's first MAJOR_DIGITS characters>.
+_KPI_FIELDS: Final = {
+    "SEPARATOR": kpi_fields.SEPARATOR,
+    "PREFIXES": {dim.upper(): prefix for dim, prefix in kpi_fields.DIMENSION_PREFIX.items()},
+    "CATEGORY_JOIN": kpi_fields.CATEGORY_JOIN, "MAJOR_DIGITS": kpi_fields.MAJOR_DIGITS,
+}  # fmt: skip
+# The JSON documents kept per camera and per officer: their field names, and the
+# status value the script compares (offline).
+_CAMERA_STATE: Final = {
+    "STATUS": camera_status.FIELD_STATUS, "T": camera_status.FIELD_T,
+    "REASON": camera_status.FIELD_REASON, "OFFLINE": camera_status.OFFLINE,
+}  # fmt: skip
+_OFFICER_STATE: Final = {
+    "STATUS": officer_state.FIELD_STATUS, "STATUS_T": officer_state.FIELD_STATUS_T,
+    "GRID": officer_state.FIELD_GRID, "NAME": officer_state.FIELD_NAME,
+    "CHECKIN": officer_state.FIELD_CHECKIN, "OFFLINE": officer_state.OFFLINE,
 }  # fmt: skip
 
 
@@ -61,6 +83,9 @@ def script_constants(
         "seen": {code: keys.seen_prefix(stream) for code, stream in STREAM_CODES.items()},
         "topics": _TOPICS,
         "fields": _UPDATE_FIELDS,
+        "kpi_fields": _KPI_FIELDS,
+        "camera_state": _CAMERA_STATE,
+        "officer_state": _OFFICER_STATE,
         "updates_maxlen": updates_maxlen,
         "deadletter_maxlen": DEADLETTER_MAXLEN,
         "bucket_ttl": bucket_ttl_s,

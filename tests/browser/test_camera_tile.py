@@ -101,6 +101,20 @@ def test_one_camera_fills_its_tile_with_the_main_stream(
     state = wait_playing(driver, "XY-001")
     assert (state["width"], state["height"]) == (1280, 720)
     assert_frames_rise(driver, "XY-001")
+    # The picture's box is the tile's body, whole: not cut at the bottom, not shorter.
+    inner, box, cell = driver.execute_script(
+        """const body = document.querySelector('.cw-tile--camera .cw-tile__body');
+        const r = (el) => { const b = el.getBoundingClientRect();
+                            return [b.left, b.top, b.width, b.height]; };
+        const s = getComputedStyle(body), px = (v) => parseFloat(v) || 0;
+        const [x, y, w, h] = r(body);
+        const l = px(s.paddingLeft), t = px(s.paddingTop);
+        const content = [x + l, y + t, w - l - px(s.paddingRight), h - t - px(s.paddingBottom)];
+        return [content, r(body.querySelector('.cw-camera')),
+                r(body.querySelector('.cw-camera [data-camera-id]'))];"""
+    )
+    assert all(abs(a - b) <= 3 for a, b in zip(box, inner, strict=True)), (box, inner)
+    assert abs(cell[3] - box[3]) <= 3, (cell, box)  # one cell fills the box's height
     assert TOKEN not in driver.page_source  # the relay's key never reaches a browser
     assert console_errors(driver) == []
 

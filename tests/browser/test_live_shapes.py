@@ -1,14 +1,16 @@
 """Every live part's shape is declared once, in Python (a TypedDict per part, on its
 ``LivePart``), and the browser reads nothing else: each tile type's renderer is run in
-real Chromium on the shipped wall's live state wrapped in a Proxy that records every
-field it reads, and each read must be a field the shape declares. The values the hub
-sent are validated against the same shapes."""
+real Chromium on a busy wall's live state (a tour turning, an alarm up, a case and an
+officer on the map) wrapped in a Proxy that records every field it reads, and each
+read must be a field the shape declares. The values the hub sent are validated against
+the same shapes, with no field the shape does not declare."""
 
 from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import Any, get_args, get_origin
 
 import pytest
@@ -17,10 +19,13 @@ from selenium.webdriver.support.ui import WebDriverWait
 from typing_extensions import get_type_hints, is_typeddict
 
 from testkit.chromium import Chromium, console_errors
+from testkit.citywall import shipped_config_copy
 from testkit.signin import sign_in
 from tests.browser.conftest import Browser
+from tests.case_story import SHANGHAI, CaseStory
 from tests.live_stack import LiveStack
 from wall.config import load_config
+from wall.control import Alarm, WallControl
 from wall.tile_views import PartSpec, tile_views
 
 # Runs the renderer of one live element on a recording copy of its tile's live state.
@@ -78,6 +83,48 @@ def undeclared(read: list[str], part: PartSpec) -> str | None:
     return None
 
 
+def extra_keys(value: Any, shape: Any, path: str = "") -> list[str]:
+    """Fields of ``value`` its TypedDict ``shape`` does not declare, recursively."""
+    if get_origin(shape) is list and isinstance(value, list):
+        inner = get_args(shape)[0]
+        return [k for item in value for k in extra_keys(item, inner, path + "[]")]
+    fields = fields_of(shape)
+    if fields is None or not isinstance(value, dict) or get_origin(shape) is list:
+        return []
+    found = [f"{path}.{key}" for key in value if key not in fields]
+    for key, item in value.items():
+        if key in fields:
+            found += extra_keys(item, _unwrapped(fields[key]), f"{path}.{key}")
+    return found
+
+
+def _unwrapped(shape: Any) -> Any:
+    if get_origin(shape) in (typing.Union, types.UnionType):
+        inner = [arg for arg in get_args(shape) if arg is not type(None)]
+        return inner[0] if len(inner) == 1 else shape
+    return shape
+
+
+@pytest.fixture(scope="module")
+def busy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The shipped wall with everything a renderer can be sent: a tour turning on the
+    quad tile, an alarm holding the main one, a case and an officer on the map."""
+    logs = tmp_path_factory.mktemp("shapes")
+    stack = LiveStack(shipped_config_copy(logs / "wall_config.yaml"), logs, relay=True).start()
+    now = datetime.now(SHANGHAI).replace(microsecond=0)
+    stack.write(list(CaseStory("SHAPE-1", now - timedelta(minutes=20)).through_dispatch().events))
+    client = stack.client()
+    control = WallControl(client, load_config(stack.config))
+    control.start_tour("junctions", "重点路口巡逻", by="operator")
+    now_ms = control.now_ms()
+    control.raise_alarm(Alarm("SHAPE-1", "urgent", "main-junction", 28.6729, 112.91375,
+                              now_ms, now_ms + 600_000, camera_id="XY-020", distance_m=35.0,
+                              category="暴露垃圾", grid="4306240010621"))  # fmt: skip
+    client.close()
+    yield stack
+    stack.stop()
+
+
 def live_parts(stack: LiveStack) -> dict[str, dict[str, PartSpec]]:
     """tile id → part name → its declared spec, for the wall's own config."""
     config = load_config(stack.config)
@@ -106,6 +153,9 @@ def check_tile(
         part = parts[name]
         expected = dict[str, part.shape] if part.keyed else part.shape  # type: ignore[name-defined]
         TypeAdapter(expected).validate_python(values, strict=False)
+        items = values.values() if part.keyed else [values]
+        extra = [k for item in items for k in extra_keys(item, part.shape, f"{tile_id}.{name}")]
+        assert not extra, f"sent but not declared: {extra}"
     read_parts = {read[0] for read in recorded["reads"]}
     assert read_parts <= set(parts), f"{renderer} reads parts {read_parts - set(parts)}"
     for read in recorded["reads"]:
@@ -115,14 +165,14 @@ def check_tile(
 
 
 def test_every_renderer_reads_only_what_its_parts_declare(
-    shipped_stack: LiveStack, browser: Browser
+    busy_stack: LiveStack, browser: Browser
 ) -> None:
-    parts = live_parts(shipped_stack)
+    parts = live_parts(busy_stack)
     driver = browser(1920, 540)
-    sign_in(driver, shipped_stack.url, then="/wall")
+    sign_in(driver, busy_stack.url, then="/wall")
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return window.citywallLive.seq"))
     views = tile_views()
-    config = load_config(shipped_stack.config)
+    config = load_config(busy_stack.config)
     checked = set()
     for tile in config.tiles:
         if tile.id in parts:
@@ -133,12 +183,12 @@ def test_every_renderer_reads_only_what_its_parts_declare(
 
 
 def test_the_consoles_miniature_reads_only_the_camera_view(
-    shipped_stack: LiveStack, browser: Browser
+    busy_stack: LiveStack, browser: Browser
 ) -> None:
-    parts = live_parts(shipped_stack)
+    parts = live_parts(busy_stack)
     driver = browser(1600, 1000)
-    sign_in(driver, shipped_stack.url, role="operator", then="/console")
-    holders = [tile for tile in load_config(shipped_stack.config).tiles if tile.camera_cells()]
+    sign_in(driver, busy_stack.url, role="operator", then="/console")
+    holders = [tile for tile in load_config(busy_stack.config).tiles if tile.camera_cells()]
     assert holders
     for tile in holders:
         check_tile(driver, tile.id, "console-mini", parts[tile.id])

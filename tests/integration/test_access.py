@@ -148,7 +148,7 @@ def refresh_body() -> dict[str, Any]:
         "console-tour.options",
         "console-preset.options",
         "console-map-cameras.hideout",
-        "console-message.children@" + "0" * 32,  # allow_duplicate: Dash's own suffix
+        "console-status.children",
     ]
     return {
         "output": ".." + "...".join(outputs) + "..",
@@ -164,6 +164,41 @@ def refresh_body() -> dict[str, Any]:
         ],
         "changedPropIds": ["console-tick.n_intervals"],
     }
+
+
+def test_a_viewer_is_refused_the_console_and_every_operator_callback(
+    tmp_path: Path, redis_client: redis.Redis
+) -> None:
+    from wall.control import WallControl
+
+    config = load_config(shipped_config_copy(tmp_path / "wall_config.yaml"))
+    control = WallControl(redis_client, config)
+    app = create_app(config, Services(secret="test-secret", control=control))
+    operator_callbacks = console_callbacks(app)
+    assert len(operator_callbacks) >= 3  # act, refresh, search (and the browser-side ones)
+    viewer = app.server.test_client()
+    sign_in(viewer, "viewer")
+    assert viewer.get("/console", headers={"Accept": "text/html"}).status_code == 403
+    for output in operator_callbacks:
+        body = {"output": output, "outputs": [], "inputs": [], "changedPropIds": []}
+        answer = viewer.post("/_dash-update-component", json=body, headers={"Origin": HOST})
+        assert answer.status_code == 403, output
+    answer = viewer.post("/_dash-update-component", json=refresh_body(), headers={"Origin": HOST})
+    assert answer.status_code == 403
+    for path in ("/snapshots", "/snapshots/20261125-083000-000-abcdef.jpg"):
+        assert viewer.get(path).status_code == 403, path
+    assert (
+        viewer.post("/snapshots", json={"camera": "XY-001"}, headers={"Origin": HOST}).status_code
+        == 403
+    )
+    # the same request from an operator runs, and lists the wall's tours
+    operator = app.server.test_client()
+    sign_in(operator, "operator")
+    assert operator.get("/console", headers={"Accept": "text/html"}).status_code == 200
+    answer = operator.post("/_dash-update-component", json=refresh_body(), headers={"Origin": HOST})
+    assert answer.status_code == 200
+    tours = answer.get_json()["response"]["console-tour"]["options"]
+    assert "重点路口巡逻" in [tour["value"] for tour in tours]
 
 
 def admin_body(screen: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis
@@ -27,7 +27,7 @@ from wall.config import WallConfig, load_config
 from wall.config.tiles.map import MapTile
 from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
-from wall.live.hub import HubSettings, LiveHub, LiveTile
+from wall.live.hub import Frame, HubSettings, LiveHub, LiveTile, merge_changes
 from wall.tile_views import wall_translator
 from wall.tiles.map import VIEW as MAP_VIEW
 
@@ -289,6 +289,13 @@ def test_it_waits_out_a_redis_outage(
     assert sum("Redis is back" in m for m in messages) == 1
 
 
+def changes_since(hub: LiveHub, before: Frame) -> dict[str, dict[str, Any]]:
+    frame, _ = hub.current()
+    frames = hub.frames_after(before.seq, frame)
+    assert frames is not None
+    return merge_changes(frames)
+
+
 def test_every_map_tile_centres_on_the_alarm_case(
     redis_client: redis.Redis,
     config: WallConfig,
@@ -308,6 +315,7 @@ def test_every_map_tile_centres_on_the_alarm_case(
     drain(watcher)
     alarm = control.alarm()
     assert alarm is not None
+    before, _ = hub.current()
     hub.cycle()
     focus = {"alarm": json.loads(alarm.dumps())}  # the alarm as stored, one shape everywhere
     seen = focus["alarm"]
@@ -315,13 +323,12 @@ def test_every_map_tile_centres_on_the_alarm_case(
     assert (seen["reason"], seen["camera_id"]) == ("urgent", "XY-003")
     assert hub.state("emap")["focus"] == focus
     assert hub.state("plain")["focus"] == focus  # a map without case layers too
-    frame, _ = hub.current()
-    assert json.loads(frame.delta["emap"]) == {"focus": focus}
+    assert changes_since(hub, before)["emap"] == {"focus": focus}  # each tile its own frame
 
+    before, _ = hub.current()
     control.acknowledge_alarm("operator")
     hub.cycle()
-    frame, _ = hub.current()
-    assert json.loads(frame.delta["emap"]) == {"focus": {"alarm": None}}  # dropped on screens
+    assert changes_since(hub, before)["emap"] == {"focus": {"alarm": None}}  # dropped on screens
     assert hub.state("emap")["focus"] == {}
 
 

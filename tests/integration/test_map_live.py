@@ -20,7 +20,7 @@ from testkit.citywall import write_config
 from tests.case_story import SHANGHAI, CaseStory
 from wall.config import WallConfig, load_config
 from wall.config.tiles.map import MapTile
-from wall.live.hub import HubSettings, LiveHub, LiveTile
+from wall.live.hub import HubSettings, LiveHub, LiveTile, merge_changes
 from wall.tile_views import wall_translator
 from wall.tiles.map import VIEW
 
@@ -128,11 +128,14 @@ def test_an_officer_moves_and_its_trail_follows(
     assert set(hub.state("north")["officers"]) == {"ZF-001"}  # ZF-002 patrols another grid
     assert len(hub.state("north")["officers"]["ZF-001"]["trail"]) == 4  # the default 10, capped
 
+    before, _ = hub.current()
     applied(redis_client, [fix("ZF-001", 10, 28.71, 112.87)])
     # Officers are rebuilt at most once a second: the move shows within one.
     cycle_until(hub, lambda: hub.state("emap")["officers"]["ZF-001"]["lat"] == 28.71)
     frame, _ = hub.current()
-    moved = json.loads(frame.delta["emap"])["officers"]
+    frames = hub.frames_after(before.seq, frame)  # each tile is published in its own frame
+    assert frames is not None
+    moved = merge_changes(frames)["emap"]["officers"]
     assert list(moved) == ["ZF-001"]  # ZF-002 did not move: not sent again
     assert moved["ZF-001"]["lon"] == 112.87
     assert moved["ZF-001"]["trail"] == [[28.702, 112.86], [28.703, 112.86], [28.71, 112.87]]

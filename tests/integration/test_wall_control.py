@@ -20,7 +20,7 @@ from testkit.citywall import shipped_config_copy
 from wall.auth.audit import AuditEntry, AuditLog
 from wall.config import WallConfig, load_config
 from wall.control import Alarm, ControlError, TileState, TourRun, WallControl
-from wall.live import HubSettings, LiveHub
+from wall.live import BoundPart, HubSettings, LiveHub, LiveTile
 from wall.live.hub import merge_changes
 from wall.tile_views import live_tiles, tile_views, wall_translator
 
@@ -648,8 +648,8 @@ def test_the_hub_pushes_a_new_camera_to_that_tile_only(
     # Six cameras on a four-cell tile: two steps, the first four cameras first.
     assert view["tour"] == {"name": "六路巡逻", "step": 1, "pages": 2}
     assert cameras_of(hub.state("junctions")["view"]) == SIX[:4]
-    assert view["next"]["cameras"] == [*SIX[4:], *SIX[:2]]
-    assert started + 5000 <= view["next"]["at_ms"] <= time.time() * 1000 + 5000
+    assert cameras_of(view["next"][0]) == [*SIX[4:], *SIX[:2]]
+    assert started + 5000 <= view["next"][0]["at_ms"] <= time.time() * 1000 + 5000
     assert "main-junction" not in changes
 
 
@@ -664,13 +664,14 @@ def test_the_hub_turns_a_tour_by_itself_at_each_step(
     hub.cycle()
     first = hub.state("junctions")["view"]
     assert first["tour"]["step"] == 1
-    while time.time() * 1000 < first["next"]["at_ms"]:
+    while time.time() * 1000 < first["next"][0]["at_ms"]:
         hub.cycle()  # waits on the updates stream at most until the step is due
     hub.cycle()
     second = hub.state("junctions")["view"]
     assert second["tour"]["step"] == 2
     assert cameras_of(second) == [*SIX[4:], *SIX[:2]]
-    assert second["next"]["at_ms"] == first["next"]["at_ms"] + 5000
+    assert second["next"][0]["at_ms"] == first["next"][0]["at_ms"] + 5000
+    assert second["next"][0] == first["next"][1]  # what screens were told would come
 
 
 def test_the_hub_pushes_the_alarm_to_its_tile_and_takes_it_away(
@@ -688,10 +689,52 @@ def test_the_hub_pushes_the_alarm_to_its_tile_and_takes_it_away(
     assert view["alarm"]["camera_id"] == "XY-025"
     assert view["alarm"]["until_ms"] == alarm.until_ms
     assert cameras_of(view) == ["XY-025"]  # the alarm's camera, over the tile's own
-    assert view["next"]["at_ms"] == alarm.until_ms  # and back by itself when it ends
+    assert view["next"][0]["at_ms"] == alarm.until_ms  # and back by itself when it ends
+    assert cameras_of(view["next"][0]) == ["XY-001"] and "alarm" not in view["next"][0]
     assert "junctions" not in changes
 
     changes = changes_after(hub, lambda: wall.acknowledge_alarm(by="operator"))
     assert changes["main-junction"]["view"]["alarm"] is None
     assert "alarm" not in hub.state("main-junction")["view"]  # gone, not null
     assert cameras_of(hub.state("main-junction")["view"]) == ["XY-001"]
+
+
+def test_an_alarm_ends_on_the_wall_by_itself_at_its_time(
+    redis_client: redis.Redis, config: WallConfig
+) -> None:
+    """No update announces an alarm's end: the hub rebuilds the view when it is due."""
+    wall = WallControl(redis_client, config)
+    hub = hub_for(redis_client, config)
+    hub.cycle()
+    now_ms = int(time.time() * 1000)
+    alarm = alarm_at(now_ms, "XY20240501-0043", seconds=1, camera_id="XY-025")
+    wall.raise_alarm(alarm)
+    hub.cycle()
+    assert cameras_of(hub.state("main-junction")["view"]) == ["XY-025"]
+    while time.time() * 1000 < alarm.until_ms:
+        hub.cycle()  # waits at most until the alarm's end
+    hub.cycle()
+    view = hub.state("main-junction")["view"]
+    assert "alarm" not in view and cameras_of(view) == ["XY-001"]
+
+
+def test_a_part_that_fails_after_an_expiry_does_not_spin_the_hub(
+    redis_client: redis.Redis, config: WallConfig
+) -> None:
+    """A build that fails is retried with the next update or refresh, not at once."""
+    calls: list[int] = []
+
+    def build(data: object) -> dict[str, object]:
+        calls.append(1)
+        if len(calls) == 1:
+            return {"at": 1}  # expires at once
+        raise RuntimeError("a bug in a tile")
+
+    part = BoundPart("p", frozenset({"wall"}), build, expires=lambda values: 1)
+    hub = LiveHub(redis_client, config, [LiveTile("t", (part,))], wall_translator("zh-CN"),
+                  HubSettings(block_ms=200, refresh_s=3600))  # fmt: skip
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        hub.cycle()
+    # The first expiry rebuilds once (and fails); then the hub waits on its stream.
+    assert len(calls) <= 3, f"{len(calls)} builds in a second: the hub spins"

@@ -17,6 +17,7 @@ from wall.config.auth import Role
 from wall.config.models import Camera
 from wall.control import Alarm, TileState, TourRun
 from wall.control.search import search_cameras
+from wall.control.views import ahead, showing
 
 SIX = ("XY-001", "XY-002", "XY-003", "XY-004", "XY-005", "XY-006")
 T0 = 1_700_000_000_000
@@ -342,10 +343,61 @@ def test_the_guard_lets_a_viewer_run_the_walls_callbacks_and_pages(guarded: Flas
     assert status(guarded, "GET", "/console", "operator") == 200
 
 
-def test_a_fractional_dwell_turns_on_the_same_millisecond_as_the_browser() -> None:
-    """assets/tiles/camera.js rounds dwell_s * 1000 (8.19 s is 8189.999… ms in floats):
-    the server must turn at the same millisecond, or the miniature drifts off the wall."""
+def test_a_fractional_dwell_turns_on_the_same_millisecond_every_step() -> None:
+    """A tour's dwell is rounded to whole milliseconds (8.19 s is 8189.999… ms in floats):
+    the steps the hub pushes must not drift from the dwell an operator set."""
     tour = TourRun("t", ("A", "B", "C"), 8.19, 0)
     for step in (1, 10, 1000, 3517):  # 3517 steps of 8.19 s: eight hours
         assert tour.step(step * 8190 - 1) == step - 1
         assert tour.step(step * 8190) == step
+
+
+# ── what a cell shows: one answer for every screen, the console and the server ──────
+def stream_for(cells: int) -> str:
+    return "main" if cells == 1 else "sub"
+
+
+LETTERS = ("A", "B", "C", "D", "E", "F")
+TOURING = TileState("quad", ("A", "B", "C", "D"), TourRun("six", LETTERS, 10.0, 0))
+
+
+def test_showing_gives_the_tours_step_and_when_it_turns() -> None:
+    shown = showing(TOURING, None, stream_for, 12_000)
+    assert shown.cameras == ("E", "F", "A", "B")  # second page of six on four cells
+    assert (shown.stream, shown.next_ms, shown.alarm) == ("sub", 20_000, None)
+    assert shown.tour is not None and (shown.tour.step, shown.tour.pages) == (2, 2)
+
+
+def test_an_alarm_with_a_camera_holds_the_tile_until_it_ends() -> None:
+    alarm = Alarm("C-1", "urgent", "quad", 28.7, 112.9, 0, 25_000, camera_id="X")
+    shown = showing(TOURING, alarm, stream_for, 12_000)
+    assert (shown.cameras, shown.stream, shown.tour, shown.next_ms) == (
+        ("X",),
+        "main",
+        None,
+        25_000,
+    )
+    after = showing(TOURING, alarm, stream_for, 25_000)
+    assert after.cameras == ("A", "B", "C", "D") and after.alarm is None  # the tour again
+
+
+def test_an_alarm_without_a_camera_leaves_the_cells_and_keeps_its_banner() -> None:
+    alarm = Alarm("C-2", "urgent", "quad", 28.7, 112.9, 0, 25_000)
+    shown = showing(TOURING, alarm, stream_for, 12_000)
+    assert shown.cameras == ("E", "F", "A", "B") and shown.alarm == alarm
+    assert shown.next_ms == 20_000  # the tour still turns under the banner
+    other = showing(TOURING, Alarm("C-3", "video", "main", 0, 0, 0, 9e12, camera_id="Y"),
+                    stream_for, 12_000)  # fmt: skip
+    assert other.alarm is None and other.cameras == ("E", "F", "A", "B")  # another tile's
+
+
+def test_ahead_lists_the_coming_steps_and_the_alarms_end_in_order() -> None:
+    alarm = Alarm("C-1", "urgent", "quad", 28.7, 112.9, 0, 25_000, camera_id="X")
+    steps = ahead(TOURING, alarm, stream_for, 12_000, horizon_ms=60_000)
+    assert [at for at, _ in steps] == [25_000, 30_000, 40_000, 50_000, 60_000, 70_000]
+    assert [s.cameras for _, s in steps][:3] == [
+        ("A", "B", "C", "D"), ("E", "F", "A", "B"), ("A", "B", "C", "D")
+    ]  # fmt: skip
+    assert all(s.alarm is None for _, s in steps)
+    assert len(ahead(TOURING, None, stream_for, 0, horizon_ms=10**9, most=5)) == 5
+    assert ahead(TileState("main", ("A",)), None, stream_for, 0) == []  # nothing changes

@@ -13,7 +13,7 @@ def control_checks(config: ConfigShape) -> list[Problem]:
 
 
 def _camera_tiles(config: ConfigShape) -> set[str]:
-    return {tile.id for tile in config.tiles if tile.camera_cells() is not None}
+    return {tile.id for tile in config.camera_tiles()}
 
 
 def _names_unique(names: list[str], where: str) -> list[Problem]:

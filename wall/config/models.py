@@ -65,6 +65,14 @@ class WallConfigBase(StrictModel):
     def camera_ids(self) -> set[str]:
         return {camera.id for camera in self.cameras.items}
 
+    def camera_names(self) -> dict[str, str]:
+        """camera id → its name (the road or intersection)."""
+        return {camera.id: camera.name for camera in self.cameras.items}
+
+    def camera_tiles(self) -> list[TileConfig]:
+        """The tiles that hold cameras (their schema says so: ``camera_cells``)."""
+        return [tile for tile in self.tiles if tile.camera_cells() is not None]
+
     def tour_cameras(self, tour: TourSpec) -> list[str]:
         return list(tour.cameras or self.cameras.groups.get(tour.group or "", []))
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from core.keys import DEFAULT_PREFIX
 from wall.config.base import StrictModel
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -149,7 +150,7 @@ class RedisSpec(StrictModel):
         description="redis:// URL; omit (or leave ${REDIS_URL:-} empty) "
         "and the demo starts a private server.",
     )
-    prefix: str = Field(default="citywall:", description="Key prefix for every stream and key.")
+    prefix: str = Field(default=DEFAULT_PREFIX, description="Key prefix for every stream and key.")
 
     @field_validator("url")
     @classmethod

@@ -22,7 +22,7 @@ from typing import Any, cast
 import redis
 
 from core.camera_status import camera_statuses
-from core.keys import ALARM_GROUP, Keys
+from core.keys import ALARM_GROUP, CASES_STREAM, Keys
 from core.outage import OUTAGE_ERRORS, Backoff
 from data_feeds import catalog
 from data_feeds.events import CaseEvent, MalformedEventError, parse_entry
@@ -159,7 +159,7 @@ class AlarmWatcher:
         self._clock = clock
         self._block_ms = block_ms
         self._keys = keys = Keys(config.redis.prefix)
-        self._stream = keys.stream("cases")
+        self._stream = keys.cases_stream
         self._cameras_key = keys.cameras
         self._group_ready = False
         self._recovering = True  # our own pending entries first (left by an outage)
@@ -231,7 +231,7 @@ class AlarmWatcher:
         if not fields:  # trimmed while pending
             return
         try:
-            event = parse_entry("cases", fields)
+            event = parse_entry(CASES_STREAM, fields)
         except MalformedEventError as exc:
             log.debug("alarms: entry %s skipped: %s", entry_id, exc.reason)
             return

@@ -89,7 +89,7 @@ class SnapshotStore:
         self._stream = keys.snapshots
         self._audit = AuditLog(client, keys)
         self._zone = ZoneInfo(config.wall.timezone)
-        self._names = {camera.id: camera.name for camera in config.cameras.items}
+        self._names = config.camera_names()
 
     @property
     def directory(self) -> Path:

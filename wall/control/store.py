@@ -48,7 +48,7 @@ class WallControl:
         self._presets_key = keys.wall_presets
         self._alarm_key = keys.wall_alarm
         self._updates_key = keys.updates
-        self._holders = {tile.id: tile for tile in config.tiles if tile.camera_cells() is not None}
+        self._holders = {tile.id: tile for tile in config.camera_tiles()}
         self._camera_tiles = {
             tile_id: tile.camera_cells() or () for tile_id, tile in self._holders.items()
         }

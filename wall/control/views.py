@@ -187,7 +187,13 @@ class Showing:
     alarm: Alarm | None = None  # the alarm on this tile (with or without a camera)
     tour: TourStep | None = None  # the tour turning the cells (not while an alarm holds them)
     next_ms: int | None = None  # the next tour step or the alarm's end
-    next_cameras: tuple[str, ...] = ()  # the next tour step's cameras (to warm them)
+
+
+# How far ahead a camera tile's view lists what comes next: screens apply the steps on
+# their own if no push reaches them (Redis or the event stream away), so a tour keeps
+# turning and an alarm still ends for that long.
+AHEAD_MS = 10 * 60 * 1000
+AHEAD_STEPS = 32
 
 
 def showing(
@@ -208,6 +214,26 @@ def showing(
         return Showing(state.cameras, stream_for(cells), mine, None, ends)
     step = TourStep(tour.name, tour.step(now_ms) % tour.pages(cells) + 1, tour.pages(cells))
     turn = tour.next_step_ms(now_ms)
-    upcoming = tour.cameras_at(turn, cells)
     return Showing(tour.cameras_at(now_ms, cells), stream_for(cells), mine, step,
-                   min(turn, ends) if ends is not None else turn, upcoming)  # fmt: skip
+                   min(turn, ends) if ends is not None else turn)  # fmt: skip
+
+
+def ahead(
+    state: TileState,
+    alarm: Alarm | None,
+    stream_for: Callable[[int], str],
+    now_ms: int,
+    horizon_ms: int = AHEAD_MS,
+    most: int = AHEAD_STEPS,
+) -> list[tuple[int, Showing]]:
+    """What the tile will show at each of its coming changes (tour steps, the alarm's
+    end), within ``horizon_ms``: ``showing`` at those times, for screens to apply."""
+    steps: list[tuple[int, Showing]] = []
+    current = showing(state, alarm, stream_for, now_ms)
+    while len(steps) < most and current.next_ms is not None:
+        at = current.next_ms
+        if at - now_ms > horizon_ms:
+            break
+        current = showing(state, alarm, stream_for, at)
+        steps.append((at, current))
+    return steps

@@ -79,9 +79,7 @@ class LiveData:
         return self._control().now_ms()
 
     def camera_names(self) -> dict[str, str]:
-        return self._once(
-            ("camera_names",), lambda: {c.id: c.name for c in self.config.cameras.items}
-        )
+        return self._once(("camera_names",), self.config.camera_names)
 
     def trails(self, officer_ids: Iterable[str], points: int) -> dict[str, list[list[float]]]:
         """The officers' last ``points`` fixes, oldest first, as [lat, lon] pairs."""

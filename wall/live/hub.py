@@ -294,7 +294,8 @@ class LiveHub:
             part = self._part(tile_id, name)
             values = self._build_part(tile_id, part, data)
             state.pending, state.built_at = False, now
-            if values is None:
+            if values is None:  # failed (logged): tried again with the next update or refresh,
+                state.expires_ms = None  # not at a time already past (that would spin)
                 continue
             state.expires_ms = part.expires(values) if part.expires is not None else None
             diff = keyed_diff(state.values, values)

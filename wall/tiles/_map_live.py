@@ -44,11 +44,6 @@ CAMERA_STATUSES = frozenset({"online", "offline"})
 UNKNOWN = "unknown"  # a camera the relay never reported
 
 
-def category_key(kind: str, category: str) -> str:
-    """``event`` + ``0503`` → ``event-05``: the 大类 a case belongs to."""
-    return f"{kind}-{category[:2]}"
-
-
 def case_points(
     cases: pd.DataFrame,
     now: datetime,

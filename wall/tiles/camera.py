@@ -17,7 +17,7 @@ from dash import html
 from core.outage import OUTAGE_ERRORS
 from core.topics import WALL
 from wall.config.tiles.camera import CameraTile
-from wall.control.views import Showing, TileState, showing
+from wall.control.views import Showing, TileState, ahead, showing
 from wall.live.data import LiveData
 from wall.tile_view import TileContext, TileView, record_part
 from wall.ui.camera_box import CameraViewJson, camera_box, next_change_ms, view_json
@@ -26,10 +26,10 @@ log = logging.getLogger(__name__)
 
 
 def layout(tile: CameraTile, ctx: TileContext) -> html.Div:
-    names = {camera.id: camera.name for camera in ctx.config.cameras.items}
+    names = ctx.config.camera_names()
     shown, by = _showing_now(tile, ctx)
     view = view_json(shown, names, by)
-    return html.Div(camera_box(view, ctx.config.relay.browser_url(), ctx.translate))
+    return camera_box(view, ctx.config.relay.browser_url(), ctx.translate)
 
 
 def _showing_now(tile: CameraTile, ctx: TileContext) -> tuple[Showing, str]:
@@ -48,8 +48,10 @@ def _showing_now(tile: CameraTile, ctx: TileContext) -> tuple[Showing, str]:
 def view(tile: CameraTile, data: LiveData) -> CameraViewJson:
     """Live part ``view``: what the cells show now, and when that changes by itself."""
     state = data.wall_views().get(tile.id) or TileState(tile.id, tuple(tile.cameras))
-    shown = showing(state, data.alarm(), tile.stream_for, data.wall_ms())
-    return view_json(shown, data.camera_names(), state.by)
+    alarm, now_ms = data.alarm(), data.wall_ms()
+    shown = showing(state, alarm, tile.stream_for, now_ms)
+    coming = ahead(state, alarm, tile.stream_for, now_ms)
+    return view_json(shown, data.camera_names(), state.by, coming)
 
 
 VIEW_PART = record_part("view", frozenset({WALL}), view, CameraViewJson, expires=next_change_ms)

@@ -10,7 +10,7 @@ Used by the camera tile and by the tablet's player.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NotRequired
 
 from dash import html
@@ -32,42 +32,71 @@ class TourBadgeJson(TypedDict):
     pages: int
 
 
-class NextJson(TypedDict):
-    at_ms: int  # when the cells change by themselves (a tour's next step, an alarm's end)
-    cameras: list[str]  # the cameras they change to, warmed at the relay just before
+class StepJson(TypedDict):
+    """What the box shows from ``at_ms`` on (a tour's next step, the end of an alarm)."""
+
+    at_ms: int
+    cells: list[CellJson]
+    stream: str
+    alarm: NotRequired[AlarmJson]
+    tour: NotRequired[TourBadgeJson]
 
 
 class CameraViewJson(TypedDict):
-    """What a camera box shows now; the server computed it (wall.control.views.showing).
-    A field without a value is left out (a record part's null removes the field)."""
+    """What a camera box shows now, and what it shows next; the server computed both
+    (wall.control.views.showing, .ahead). A field without a value is left out (a
+    record part's null removes the field)."""
 
     cells: list[CellJson]
     stream: str
     by: str  # who chose it ("" for the config's own cameras)
     alarm: NotRequired[AlarmJson]  # the alarm holding the tile (camera_id None: none near)
     tour: NotRequired[TourBadgeJson]  # the tour turning the cells
-    next: NotRequired[NextJson]  # when the cells change by themselves
+    # The coming changes, in order: the hub pushes each when it comes, and a screen
+    # that hears nothing applies it itself at at_ms (a tour turns through an outage).
+    next: NotRequired[list[StepJson]]
 
 
-def view_json(show: Showing, names: Mapping[str, str], by: str) -> CameraViewJson:
-    view: CameraViewJson = {
-        "cells": [{"camera": c, "name": names.get(c, c)} for c in show.cameras],
-        "stream": show.stream,
-        "by": by,
-    }
+def _cells(show: Showing, names: Mapping[str, str]) -> list[CellJson]:
+    return [{"camera": c, "name": names.get(c, c)} for c in show.cameras]
+
+
+def _badge(show: Showing) -> TourBadgeJson | None:
+    tour = show.tour
+    return {"name": tour.name, "step": tour.step, "pages": tour.pages} if tour else None
+
+
+def step_json(at_ms: int, show: Showing, names: Mapping[str, str]) -> StepJson:
+    step: StepJson = {"at_ms": at_ms, "cells": _cells(show, names), "stream": show.stream}
+    if show.alarm is not None:
+        step["alarm"] = show.alarm.as_json()
+    badge = _badge(show)
+    if badge is not None:
+        step["tour"] = badge
+    return step
+
+
+def view_json(
+    show: Showing,
+    names: Mapping[str, str],
+    by: str,
+    coming: Sequence[tuple[int, Showing]] = (),
+) -> CameraViewJson:
+    view: CameraViewJson = {"cells": _cells(show, names), "stream": show.stream, "by": by}
     if show.alarm is not None:
         view["alarm"] = show.alarm.as_json()
-    if show.tour is not None:
-        view["tour"] = {"name": show.tour.name, "step": show.tour.step, "pages": show.tour.pages}
-    if show.next_ms is not None:
-        view["next"] = {"at_ms": show.next_ms, "cameras": list(show.next_cameras)}
+    badge = _badge(show)
+    if badge is not None:
+        view["tour"] = badge
+    if coming:
+        view["next"] = [step_json(at_ms, step, names) for at_ms, step in coming]
     return view
 
 
 def next_change_ms(view: CameraViewJson) -> int | None:
     """When the view changes by itself (the hub rebuilds it then)."""
-    upcoming = view.get("next")
-    return upcoming["at_ms"] if upcoming is not None else None
+    coming = view.get("next")
+    return coming[0]["at_ms"] if coming else None
 
 
 def camera_cell(camera_id: str | None, name: str, stream: str, translate: Translator) -> html.Div:
@@ -86,11 +115,13 @@ def camera_cell(camera_id: str | None, name: str, stream: str, translate: Transl
     )
 
 
-def camera_box(view: CameraViewJson, relay_url: str, translate: Translator) -> list[html.Div]:
-    """The box with its cells as ``view`` says, then the hidden template cell."""
+def camera_box(view: CameraViewJson, relay_url: str, translate: Translator) -> html.Div:
+    """The box with its cells as ``view`` says; its last child is the hidden template
+    cell (hidden: no grid item, and no camera for the player to play)."""
     t = translate
     cells = [camera_cell(c["camera"], c["name"], view["stream"], t) for c in view["cells"]]
-    box = html.Div(
+    template = html.Div(camera_cell(None, "", "", t), className="cw-camera__template", hidden=True)
+    return html.Div(
         className="cw-camera",
         style={"--side": str(math.isqrt(len(cells)) or 1)},
         **attrs(
@@ -103,7 +134,5 @@ def camera_box(view: CameraViewJson, relay_url: str, translate: Translator) -> l
             data_label_distance=t("alarm.distance", m="{m}"),
             data_label_tour=t("tour.label"),
         ),
-        children=cells,
+        children=[*cells, template],
     )
-    template = html.Div(camera_cell(None, "", "", t), className="cw-camera__template", hidden=True)
-    return [box, template]

@@ -38,6 +38,4 @@ class CameraTile(TileConfig):
         return tuple(self.cameras)
 
     def stream_for(self, cells: int) -> str:
-        if self.stream != "auto":
-            return self.stream
-        return "main" if cells == 1 else "sub"
+        return self.stream if self.stream != "auto" else super().stream_for(cells)

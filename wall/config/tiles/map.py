@@ -49,13 +49,16 @@ class MapTile(TileConfig):
         "default all.",
     )
     center: tuple[Latitude, Longitude] | None = Field(
-        default=None, description="Centre as [lat, lon]; default the wall's map.center."
+        default=None,
+        description="Centre as [lat, lon]; default: the centre that fits the tile's cameras "
+        "and grids to its size (map.center when there is nothing to fit).",
     )
     zoom: float | None = Field(
         default=None,
         ge=1,
         le=20,
-        description="Zoom level (fractions allowed, e.g. 14.5); default the wall's map.zoom.",
+        description="Zoom level (fractions allowed, e.g. 14.5); default: the largest that "
+        "shows all the tile's cameras and grids (map.zoom when there is nothing to fit).",
     )
     cluster: bool = Field(
         default=True, description="Group nearby cases into one numbered marker until zoomed in."
