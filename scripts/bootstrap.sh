@@ -29,6 +29,9 @@ if [[ $profile == test ]]; then
   checks+=(
     "command -v chromium|chromium"
     "command -v chromedriver|chromium-driver"
+    "command -v nginx|nginx"
+    "command -v openssl|openssl"
+    "command -v systemd-analyze|systemd"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
     # A real RTSP server for the camera tests: GStreamer's, from the system Python.
     "/usr/bin/python3 -c 'import gi'|python3-gi"

@@ -32,6 +32,8 @@ from wall.services import Services, fresh_secret, open_services
 from wall.snapshot_routes import install_snapshot_routes
 from wall.tile_view import TileContext
 from wall.tile_views import AnyTileView, tile_views, wall_translator
+from wall.web.metrics import install_metrics
+from wall.web.security import harden
 
 ReloadSpec = tuple[Path, Callable[[], None]]  # the config file, and how to restart with it
 
@@ -113,6 +115,8 @@ def create_app(
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, services.hub)
+    install_metrics(app.server, services)
+    harden(app, config)
     return app
 
 
