@@ -66,6 +66,16 @@ class Keys:
         return self.prefix + "heartbeat:aggregator"
 
     @property
+    def web_heartbeat_prefix(self) -> str:
+        """Each web process's heartbeat is ``<this><worker>`` (core.web_heartbeat)."""
+        return self.prefix + "heartbeat:web:"
+
+    def web_heartbeat(self, worker: str) -> str:
+        """Set by a web process's live hub every few seconds, expiring: ``citywall
+        status`` lists the web workers that are alive from these."""
+        return self.web_heartbeat_prefix + worker
+
+    @property
     def case_prefix(self) -> str:
         """A case's hash is ``<this><case id>``."""
         return self.prefix + "case:"

@@ -115,7 +115,7 @@ def create_app(
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, services.hub)
-    install_metrics(app.server, services)
+    install_metrics(app.server, services, config.web)
     harden(app, config)
     return app
 

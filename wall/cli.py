@@ -19,9 +19,11 @@ from wall.cli_common import (
     add_config_arg,
     load_or_report,
     redis_url_of,
+    setup_logging,
     snapshots_dir,
 )
 from wall.cli_data import add_commands
+from wall.cli_status import add_commands as add_status_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import WallConfig
 from wall.config.auth import ROLES, UserSpec
@@ -75,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_video_commands(commands)
     add_auth_commands(commands)
+    add_status_commands(commands)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -164,6 +167,7 @@ def _run(
 
     from wall.app import build_wall
 
+    setup_logging()  # plain, or JSON with CITYWALL_LOG_FORMAT=json
     wall = build_wall(config, redis_url, snapshots_at, reload)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     base = f"http://{shown}:{port}"

@@ -79,5 +79,27 @@ def stop_on_signals() -> list[bool]:
     return stopped
 
 
-def setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+LOG_FORMAT_ENV = "CITYWALL_LOG_FORMAT"  # "json": one JSON object a line; else plain text
+TEXT_FORMAT = "%(asctime)s %(name)s: %(message)s"
+JSON_FIELDS = "%(levelname)s %(name)s %(process)d %(message)s"
+
+
+def setup_logging(level: int = logging.INFO) -> None:
+    """Every command's logging, on stderr: plain lines, or with ``CITYWALL_LOG_FORMAT=json``
+    one JSON object per line (``time`` in UTC ISO 8601, ``level``, ``logger``, ``pid``,
+    ``message``, and ``exc_info`` with a traceback) for a log collector."""
+    handler = logging.StreamHandler()
+    if os.environ.get(LOG_FORMAT_ENV, "").strip().lower() == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                JSON_FIELDS,
+                rename_fields={"levelname": "level", "name": "logger", "process": "pid"},
+                timestamp="time",
+                json_ensure_ascii=False,
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler])

@@ -64,6 +64,10 @@ def add_commands(commands: Any) -> None:
         "--consumer", default=f"{socket.gethostname()}-{os.getpid()}",
         help="this consumer's name in the group (default host-pid)",
     )  # fmt: skip
+    aggregate.add_argument(
+        "--metrics-port", type=int, default=None, metavar="P",
+        help="serve Prometheus metrics on http://127.0.0.1:P/metrics (default: none)",
+    )  # fmt: skip
     aggregate.set_defaults(handler=_aggregate_command)
 
 
@@ -124,13 +128,28 @@ def _aggregate_command(args: argparse.Namespace) -> int:
         return 1
     setup_logging()
     stopped = stop_on_signals()
-    client = redis.Redis.from_url(redis_url(config, args.redis_url))
+    url = redis_url(config, args.redis_url)
+    client = redis.Redis.from_url(url)
     settings = AggregatorSettings(consumer=args.consumer, timezone=config.wall.timezone)
     aggregator = Aggregator(client, settings, _keys(config))
-    print(f"aggregate: consumer {args.consumer} on {redis_url(config, args.redis_url)}", flush=True)
+    metrics = None
+    if args.metrics_port is not None:
+        from data_feeds.aggregator.metrics import aggregator_registry, serve_metrics
+
+        registry = aggregator_registry(aggregator, url, _keys(config))
+        try:
+            metrics = serve_metrics(registry, args.metrics_port)
+        except OSError as exc:
+            print(f"citywall aggregate: --metrics-port {args.metrics_port}: {exc}", file=sys.stderr)
+            aggregator.close()
+            client.close()
+            return 2
+    print(f"aggregate: consumer {args.consumer} on {url}", flush=True)
     try:
         stats = aggregator.run(stop=lambda: stopped[0])
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         aggregator.close()
         client.close()
     print(f"aggregate: {stats}", flush=True)

@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import os
 from typing import Any
 
 from streams.packets import StreamName
-from wall.cli_common import add_config_arg, load_or_report
+from wall.cli_common import add_config_arg, load_or_report, setup_logging
 from wall.config import WallConfig
 
 
@@ -38,7 +37,7 @@ def _relay_command(args: argparse.Namespace) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 1
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    setup_logging()  # plain, or JSON with CITYWALL_LOG_FORMAT=json
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or config.redis.url
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config, args.host, args.port, redis_url))

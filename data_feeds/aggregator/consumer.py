@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -56,6 +57,9 @@ class AggregatorStats:
     batches: int = 0
     claimed: int = 0
     reconnects: int = 0
+    # The same by input stream (the metrics: data_feeds.aggregator.metrics).
+    applied_by_stream: Counter[str] = field(default_factory=Counter, repr=False)
+    dead_by_stream: Counter[str] = field(default_factory=Counter, repr=False)
 
 
 class Aggregator:
@@ -225,6 +229,10 @@ class Aggregator:
         self.stats.batches += 1
         self.stats.applied += len(batch.ops)
         self.stats.dead += len(batch.dead)
+        for code, count in Counter(op[0] for op in batch.ops).items():
+            self.stats.applied_by_stream[STREAM_CODES[code]] += count
+        for dead in batch.dead:
+            self.stats.dead_by_stream[dead[0]] += 1
 
     def _apply_one_by_one(self, batch: Batch, error: Exception) -> None:
         # The script refused this batch: a bug, not bad input (input was validated).

@@ -41,9 +41,10 @@ class UpstreamStats:
     state: Status | None  # None while idle
     viewers: int
     opens: int
-    reconnects: int
+    reconnects: int  # after a failure (the first open is not one)
     packets_received: int
     bytes_received: int
+    failures: int  # failures in a row now (0 while it delivers)
 
 
 class _Upstream:
@@ -56,12 +57,13 @@ class _Upstream:
         self.idle_timer: asyncio.TimerHandle | None = None
         self.state: Status | None = None
         self.reason: str | None = None
-        self.opens = self.reconnects = self.packets = self.bytes = 0
+        self.opens = self.reconnects = self.packets = self.bytes = self.failures = 0
 
     def stats(self) -> UpstreamStats:
         return UpstreamStats(
             self.camera_id, self.stream, self.task is not None, self.state,
             len(self.viewers), self.opens, self.reconnects, self.packets, self.bytes,
+            self.failures,
         )  # fmt: skip
 
 
@@ -146,7 +148,7 @@ class CameraHub:
 
     # ------------------------------------------------------------------ pulling
     async def _pull(self, upstream: _Upstream) -> None:
-        failures = 0
+        failures = upstream.failures = 0
         self._set_state(upstream, "connecting", None)
         while True:
             upstream.opens += 1
@@ -158,7 +160,7 @@ class CameraHub:
                     async for packet in iterator:
                         if self._fan_out(upstream, packet) and upstream.state != "online":
                             self._set_state(upstream, "online", None)
-                            failures = 0
+                            failures = upstream.failures = 0
                 finally:
                     aclose = getattr(iterator, "aclose", None)
                     if aclose is not None:
@@ -169,6 +171,7 @@ class CameraHub:
                     log.exception("%s/%s: source crashed", upstream.camera_id, upstream.stream)
             upstream.gop.clear()
             failures += 1
+            upstream.failures = failures
             delay = self._schedule(failures)
             log.warning(
                 "%s/%s: %s; reconnecting in %.1f s",

@@ -5,6 +5,7 @@ aiortc's H.264 packetizer takes an ``av.Packet`` with Annex B data, a ``pts`` an
 as fast as it returns, so live packets are paced by the queue (the source delivers in
 real time) and the GOP burst goes out as fast as possible unless ``burst_speed`` is set.
 A viewer that falls behind loses its queue and starts again at the next keyframe.
+Dropped packets are counted by reason (``dropped``), for the relay's metrics.
 """
 
 from __future__ import annotations
@@ -52,7 +53,13 @@ class RelayTrack(MediaStreamTrack):
         self._step = DEFAULT_STEP
         self._burst_origin: tuple[float, int] | None = None  # (monotonic, upstream pts)
         self._new_clock = False  # after restart(): the next packet starts a new clock
-        self.packets_sent = self.bytes_sent = self.packets_dropped = 0
+        self.packets_sent = self.bytes_sent = 0
+        # Packets dropped, by reason: waiting for the first IDR (or a fresher IDR replaced
+        # what waited), too slow (the queue overflowed, then waiting for the next IDR),
+        # switch (queued for the camera left, then waiting for the new one's IDR).
+        self.dropped = {"before_keyframe": 0, "too_slow": 0, "switch": 0}
+        self._wait_reason = "before_keyframe"  # what the packets dropped while waiting count as
+        self.fell_behind = 0  # times the queue overflowed
         self.first_sent: float | None = None  # time.monotonic() of the first packet out
 
     # ---------------------------------------------------------- hub side
@@ -61,16 +68,18 @@ class RelayTrack(MediaStreamTrack):
             return
         if packet.keyframe:
             if not self._started:
-                self.packets_dropped += len(self._queue)
+                self.dropped["before_keyframe"] += len(self._queue)
                 self._queue.clear()  # not started yet: begin at the freshest IDR
             self._waiting_key = False
         elif self._waiting_key:
-            self.packets_dropped += 1
+            self.dropped[self._wait_reason] += 1
             return
         if len(self._queue) >= self._max_queue:  # too slow: skip to the next IDR
-            self.packets_dropped += len(self._queue) + 1
+            self.dropped["too_slow"] += len(self._queue) + 1
+            self.fell_behind += 1
             self._queue.clear()
             self._waiting_key = True
+            self._wait_reason = "too_slow"
             return
         self._queue.append((packet, burst))
         self._ready.set()
@@ -79,15 +88,21 @@ class RelayTrack(MediaStreamTrack):
         """A new source follows (the viewer switched cameras): drop what is queued and
         wait for its keyframe. The viewer's clock carries on one frame after the last
         packet, whatever the new camera's own clock says."""
-        self.packets_dropped += len(self._queue)
+        self.dropped["switch"] += len(self._queue)
         self._queue.clear()
         self._waiting_key = True
+        self._wait_reason = "switch"
         self._burst_origin = None
         self._new_clock = True
 
     @property
     def queued(self) -> int:
         return len(self._queue)
+
+    @property
+    def packets_dropped(self) -> int:
+        """Every packet dropped, whatever the reason."""
+        return sum(self.dropped.values())
 
     # -------------------------------------------------------- aiortc side
     async def recv(self) -> av.Packet[Stream]:

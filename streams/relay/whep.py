@@ -12,16 +12,17 @@ import contextlib
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import get_args
 
 from aiohttp import web
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from prometheus_client import CollectorRegistry
 
 from streams.packets import StreamName
-from streams.relay.hub import CameraHub
-from streams.relay.metrics import CONTENT_TYPE, render_metrics
+from streams.relay.hub import CameraHub, UpstreamStats
+from streams.relay.metrics import CONTENT_TYPE, ViewerStats, relay_registry, render_metrics
 from streams.relay.sdp import answers_h264, h264_preferences, strip_mdns_candidates
 from streams.relay.track import RelayTrack
 
@@ -49,6 +50,7 @@ class Session:
     pc: RTCPeerConnection
     track: RelayTrack
     timer: asyncio.TimerHandle | None = None
+    number: int = 0  # the how-manieth session of this relay: its name in the metrics
 
 
 @dataclass
@@ -56,8 +58,29 @@ class Sessions:
     hub: CameraHub
     options: WhepOptions
     open: dict[str, Session] = field(default_factory=dict)
-    bytes_sent: Counter[str] = field(default_factory=Counter)
+    sent: Counter[str] = field(default_factory=Counter)  # camera -> bytes sent to viewers
+    dropped_closed: Counter[str] = field(default_factory=Counter)  # by closed sessions
+    started: int = 0
     _tasks: set[asyncio.Task[bool]] = field(default_factory=set)
+
+    # ── what the metrics read (streams.relay.metrics.RelayView) ──────────
+    def upstreams(self) -> Sequence[UpstreamStats]:
+        return self.hub.stats()
+
+    def viewers(self) -> Sequence[ViewerStats]:
+        return [_viewer_stats(session) for session in self.open.values()]
+
+    def bytes_sent(self) -> Mapping[str, int]:
+        return self.sent
+
+    def dropped_total(self) -> Mapping[str, int]:
+        total = Counter(self.dropped_closed)
+        for session in self.open.values():
+            total.update(session.track.dropped)
+        return total
+
+    def cameras(self) -> int:
+        return len(self.hub.camera_ids)
 
     async def start(self, camera_id: str, stream: StreamName, offer: str) -> tuple[Session, str]:
         """A peer connection sending the camera to the offerer, and the SDP answer."""
@@ -67,13 +90,14 @@ class Sessions:
 
         # Both read the session's camera now: a switch changes it.
         def count(size: int) -> None:
-            self.bytes_sent[session.camera_id] += size
+            self.sent[session.camera_id] += size
 
         def leave() -> None:
             self.hub.unsubscribe(session.camera_id, session.stream, track)
 
         track = RelayTrack(burst_speed=self.options.burst_speed, on_sent=count, on_stop=leave)
-        session = Session(session_id, camera_id, stream, pc, track)
+        self.started += 1
+        session = Session(session_id, camera_id, stream, pc, track, number=self.started)
         # The upstream starts now, while the answer is made and ICE runs.
         self.hub.subscribe(camera_id, stream, track)
         self.open[session_id] = session
@@ -128,6 +152,7 @@ class Sessions:
             session.timer.cancel()
         await session.pc.close()
         session.track.stop()  # releases the viewer even if the sender never started
+        self.dropped_closed.update(session.track.dropped)
         log.info("session %s (%s/%s) closed", session_id, session.camera_id, session.stream)
         return True
 
@@ -139,7 +164,17 @@ class Sessions:
                 await task
 
 
+def _viewer_stats(session: Session) -> ViewerStats:
+    track = session.track
+    return ViewerStats(
+        viewer=str(session.number), camera_id=session.camera_id, stream=session.stream,
+        packets_sent=track.packets_sent, bytes_sent=track.bytes_sent, queued=track.queued,
+        dropped=dict(track.dropped), fell_behind=track.fell_behind,
+    )  # fmt: skip
+
+
 SESSIONS = web.AppKey("sessions", Sessions)
+METRICS = web.AppKey("metrics", CollectorRegistry)
 
 
 def _bearer(
@@ -246,9 +281,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    sessions = request.app[SESSIONS]
-    text = render_metrics(sessions.hub.stats(), len(sessions.open), sessions.bytes_sent)
-    return web.Response(body=text.encode(), headers={"Content-Type": CONTENT_TYPE})
+    body = render_metrics(request.app[METRICS])
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
 def _cors(
@@ -274,6 +308,7 @@ def create_whep_app(hub: CameraHub, options: WhepOptions) -> web.Application:
     app = web.Application()
     sessions = Sessions(hub, options)
     app[SESSIONS] = sessions
+    app[METRICS] = relay_registry(sessions)
     app.router.add_post("/whep/{camera_id}", post_offer)
     app.router.add_route("OPTIONS", "/whep/{camera_id}", preflight)
     app.router.add_delete("/whep/{camera_id}/sessions/{session_id}", delete_session)

@@ -1,6 +1,8 @@
 """Nobody gets in without signing in: every route and every Dash callback the app itself
 declares is refused without a session (the list is read from the app, not written
-here); cross-site requests are refused with one; a device token works until revoked."""
+here); cross-site requests are refused with one; a device token works until revoked.
+The metrics answer by address instead: this machine, and 404 to any other, session or
+not."""
 
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from testkit.signin import PASSWORDS
 from wall.app import create_app
 from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
-from wall.auth.gate import is_public
+from wall.auth.gate import guards_itself, is_public
 from wall.config import load_config
 from wall.services import Services
 
 HOST = "http://localhost"
+ELSEWHERE = {"REMOTE_ADDR": "10.1.2.3"}  # a screen, an operator, the internet behind a NAT
 
 
 @pytest.fixture
@@ -56,9 +59,16 @@ def test_every_route_but_the_public_ones_needs_a_session(app_and_devices: Any) -
     app, _ = app_and_devices
     client = app.server.test_client()
     routes = every_route(app)
-    protected = [(m, path) for m, path in routes if not is_public(path)]
+    own_rule = [(m, path) for m, path in routes if guards_itself(path)]
+    protected = [(m, path) for m, path in routes if not (is_public(path) or guards_itself(path))]
     assert len(protected) >= 6  # the router, callbacks, layout, live events, logout…
     assert {"/login", "/healthz"} <= {path for _, path in routes if is_public(path)}
+    assert own_rule == [("GET", "/metrics")]
+    for method, path in own_rule:  # by address, before any session is asked for
+        headers = {"Origin": HOST, "Accept": "text/html"}
+        assert client.open(path, method=method, headers=headers).status_code == 200
+        answer = client.open(path, method=method, headers=headers, environ_base=ELSEWHERE)
+        assert answer.status_code == 404, (method, path, answer.status_code)
     for method, path in protected:
         answer = client.open(path, method=method, headers={"Origin": HOST, "Accept": "text/html"})
         if method == "GET" and answer.status_code == 302:
@@ -100,6 +110,7 @@ def test_cross_site_and_wrong_passwords_are_refused(app_and_devices: Any) -> Non
     assert client.post("/login", data=wrong, headers={"Origin": HOST}).status_code == 401
     sign_in(client, "viewer")
     assert client.get("/wall").status_code == 200
+    assert client.get("/metrics", environ_base=ELSEWHERE).status_code == 404  # session or not
     answer = client.post("/_dash-update-component", json={}, headers=evil)
     assert answer.status_code == 403  # a signed-in browser tricked by another site
     next_elsewhere = client.post(

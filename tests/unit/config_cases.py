@@ -77,7 +77,7 @@ CASES = [
         (("map:\n", "colour: red\nmap:\n"),),
         (
             "wall_config.yaml:22: colour: unknown key "
-            "(valid keys: alarms, auth, cameras, map, presets, redis, relay, tiles, tours, version, wall)",
+            "(valid keys: alarms, auth, cameras, map, presets, redis, relay, tiles, tours, version, wall, web)",
         ),
     ),
     Case(

@@ -5,6 +5,11 @@ come from the wall's own pages (Origin check: CSRF).
 Sessions are Flask's signed cookies: who (a user, or a device token's id), the role,
 and for a person when the session ends. A device's session never ends by itself but
 is checked against Redis at every request, so a revoked token stops at once.
+
+``/metrics`` is neither public nor behind a session: it answers by the address asking
+(wall/web/metrics.py), so the gate lets it through to that check (``GUARDS_ITSELF``).
+What the gate decides on a request (a sign-in's outcome, why it refused) it notes on
+``flask.g`` for the web tier's metrics: ``sign_in_noted()``, ``refusal_noted()``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, redirect, request, session
@@ -32,6 +37,9 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/login", "/login/device", "/healthz", "/favicon.ico", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # static files only
+# Paths that answer by a rule of their own, never to a session: the web tier's
+# Prometheus metrics answer only the addresses of ``web.metrics_from``, 404 to others.
+GUARDS_ITSELF = frozenset({"/metrics"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEVICE_LIFETIME = timedelta(days=400)  # browsers cap cookies there; renewed at each request
 
@@ -46,6 +54,42 @@ class Identity:
 
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def guards_itself(path: str) -> bool:
+    """The route decides who may see it, before any session is looked at."""
+    return path in GUARDS_ITSELF
+
+
+# ── what the gate decided, noted on the request for the metrics ───────────
+SignInKind = Literal["person", "device"]
+SignInOutcome = Literal["ok", "wrong", "rate_limited"]  # a device: ok or wrong (its token)
+Refusal = Literal["no_session", "cross_site", "role"]
+SIGN_IN_OUTCOMES: dict[SignInKind, tuple[SignInOutcome, ...]] = {
+    "person": ("ok", "wrong", "rate_limited"),
+    "device": ("ok", "wrong"),
+}
+REFUSALS: dict[int, tuple[Refusal, ...]] = {401: ("no_session",), 403: ("cross_site", "role")}
+
+
+def _note_sign_in(kind: SignInKind, outcome: SignInOutcome) -> None:
+    g.citywall_sign_in = (kind, outcome)
+
+
+def _note_refusal(reason: Refusal) -> None:
+    g.citywall_refusal = reason
+
+
+def sign_in_noted() -> tuple[SignInKind, SignInOutcome] | None:
+    """This request was a sign-in (a person's POST, a device's token): how it went."""
+    noted: tuple[SignInKind, SignInOutcome] | None = g.get("citywall_sign_in")
+    return noted
+
+
+def refusal_noted() -> Refusal | None:
+    """Why the gate (or a role check) refused this request; None if it did not say."""
+    noted: Refusal | None = g.get("citywall_refusal")
+    return noted
 
 
 def current_identity() -> Identity | None:
@@ -65,6 +109,7 @@ def require(role: Role) -> Callable[[], ResponseReturnValue | None]:
     def check() -> ResponseReturnValue | None:
         identity = current_identity()
         if identity is None or not allows(identity.role, role):
+            _note_refusal("role")
             return jsonify(error=f"needs the {role} role"), 403
         return None
 
@@ -105,8 +150,9 @@ class Gate:
     # ── every request ────────────────────────────────────────────────────
     def _check(self) -> ResponseReturnValue | None:
         if request.method in UNSAFE_METHODS and not _same_origin():
+            _note_refusal("cross_site")
             return jsonify(error="cross-site request refused"), 403
-        if is_public(request.path):
+        if is_public(request.path) or guards_itself(request.path):
             return None
         identity = self._identity()
         if identity is None:
@@ -152,6 +198,7 @@ class Gate:
         address = request.remote_addr or "?"
         wait = self._limiter.retry_after(address)
         if wait > 0:
+            _note_sign_in("person", "rate_limited")
             response = self._page(target, self._translate("auth.too_many"), 429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
@@ -161,9 +208,11 @@ class Gate:
             user.password_hash, request.form.get("password", "")
         ):
             self._limiter.failed(address)
+            _note_sign_in("person", "wrong")
             log.warning("sign-in refused for %r from %s", name, address)
             return self._page(target, self._translate("auth.wrong"), 401)
         self._limiter.succeeded(address)
+        _note_sign_in("person", "ok")
         session.clear()
         session.permanent = False
         session["who"] = {"name": user.name, "role": user.role,
@@ -174,7 +223,9 @@ class Gate:
     def _login_device(self) -> ResponseReturnValue:
         device = self._devices.verify(request.args.get("token", "")) if self._devices else None
         if device is None:
+            _note_sign_in("device", "wrong")
             return self._page("/wall", self._translate("auth.bad_token"), 401)
+        _note_sign_in("device", "ok")
         session.clear()
         session.permanent = True
         session["who"] = {"name": device.name, "role": "viewer", "device_id": device.id,
@@ -199,6 +250,7 @@ def _same_origin() -> bool:
 
 
 def _refuse() -> ResponseReturnValue:
+    _note_refusal("no_session")
     wants_page = request.method == "GET" and "text/html" in request.headers.get("Accept", "")
     if wants_page:
         return redirect(f"/login?next={request.full_path.rstrip('?')}")

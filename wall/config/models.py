@@ -25,6 +25,7 @@ from wall.config.sections import (
     RedisSpec,
     RelaySpec,
     WallSpec,
+    WebSpec,
 )
 from wall.config.tile_registry import tile_schemas
 from wall.config.tiles.base import TileConfig
@@ -54,6 +55,7 @@ class WallConfigBase(StrictModel):
     alarms: AlarmSpec | None = Field(
         default=None, description="The alarm pop-up; omit to have none."
     )
+    web: WebSpec = Field(default_factory=WebSpec, description="The web server itself.")
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:

@@ -4,6 +4,7 @@ unknown keys refused."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -192,3 +193,34 @@ class RelaySpec(StrictModel):
 
     def browser_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class WebSpec(StrictModel):
+    """The web server itself (``citywall serve``, app.py): who may read its metrics."""
+
+    metrics_from: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="Addresses or networks (e.g. 10.20.0.5, 10.20.0.0/24) whose requests for "
+        "the web server's Prometheus metrics (GET /metrics) are answered; anyone else gets "
+        "404. Default [127.0.0.1, ::1]: this machine only. A request forwarded by a proxy "
+        "(X-Forwarded-For) is judged by the client address the server resolves from it, "
+        "and refused when the server does not resolve forwarded addresses.",
+    )
+
+    @field_validator("metrics_from")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{value!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)"
+                ) from exc
+        return values
+
+    def metrics_networks(self) -> tuple[IpNetwork, ...]:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in self.metrics_from)

@@ -8,6 +8,10 @@ serialized once per frame, per tile, and shared.
 
 The hub also decides whether the live state is *stale*: Redis unreachable, or no
 aggregator heartbeat for ``stale_after_s``. Stale tiles keep their last values.
+
+It also writes this process's heartbeat (core.web_heartbeat: ``citywall status`` lists
+the web workers from them) and tells a ``LiveObserver`` (the web tier's metrics) how
+long builds take and when Redis fails.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -28,10 +32,12 @@ import redis
 from core.keys import Keys
 from core.outage import OUTAGE_ERRORS, Backoff
 from core.topics import FIELD_EARLIEST, FIELD_TOPICS, Topic, parse_topics
+from core.web_heartbeat import BEAT_EVERY_S, BEAT_TTL_S, WebBeat, this_process, worker_name
 from data_feeds.kpis import DayTotals, KpiReader
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.data import LiveData
+from wall.live.observe import LiveObserver
 from wall.live.parts import BoundPart, LiveTile
 from wall.live.values import dumps, keyed_diff, plain
 
@@ -69,6 +75,9 @@ class Frame:
     full: dict[str, str]  # tile id -> JSON of every part of the tile
     update_ms: int  # Redis time of the newest update behind this frame (0: a refresh)
     changes: Changes = field(default_factory=dict)  # delta, decoded
+    # Redis time of the newest update that made this frame's parts rebuild; 0 when
+    # they were rebuilt for another reason (a refresh, a tour's step): push latency.
+    trigger_ms: int = 0
 
 
 RECENT_FRAMES = 32  # a screen up to this many frames behind gets the merged deltas
@@ -90,6 +99,7 @@ class _PartState:
     pending: bool = True
     built_at: float = float("-inf")
     expires_ms: int | None = None  # what it shows changes by itself then (a tour's step)
+    update_ms: int = 0  # Redis time of the newest update that made it pending (0: none)
 
 
 class LiveHub:
@@ -128,7 +138,11 @@ class LiveHub:
         self._last_id = "$"
         self._latest_update_ms = 0
         self._next_heartbeat_check = 0.0
+        self._started_ms = int(time.time() * 1000)
+        self._next_beat = 0.0
         self.builds = 0  # counted for the benchmark and /healthz
+        self.observer = LiveObserver()  # the web tier's metrics attach theirs
+        self.screens: Callable[[], int] = lambda: 0  # event streams open (its heartbeat says)
 
     @property
     def tile_ids(self) -> set[str]:
@@ -180,12 +194,16 @@ class LiveHub:
         """Wait for updates (or a due rebuild), then build what is due. Public for tests."""
         topics = self._read_updates(self._block_ms())
         self._check_heartbeat()
+        self._beat()
         now = time.monotonic()
         wall_ms = int(time.time() * 1000)
         for (tile_id, name), state in self._parts.items():
             part = self._part(tile_id, name)
             expired = state.expires_ms is not None and wall_ms >= state.expires_ms
-            if topics & part.topics or expired or now - state.built_at >= self._settings.refresh_s:
+            if topics & part.topics:
+                state.pending = True
+                state.update_ms = self._latest_update_ms
+            elif expired or now - state.built_at >= self._settings.refresh_s:
                 state.pending = True
         self._build_due(now)
 
@@ -250,7 +268,22 @@ class LiveHub:
             fresh = max(beat_ms, self._status.fresh_ms)
             self._set_status(Status(stale=True, reason="aggregator", fresh_ms=fresh))
 
+    def _beat(self) -> None:
+        """This process's heartbeat, every ``BEAT_EVERY_S`` (expiring: gone with it)."""
+        now = time.monotonic()
+        if now < self._next_beat:
+            return
+        self._next_beat = now + BEAT_EVERY_S
+        host, pid = this_process()
+        beat = WebBeat(
+            host=host, pid=pid, started_ms=self._started_ms, t=int(time.time() * 1000),
+            screens=self.screens(), stale=self._status.stale, reason=self._status.reason,
+        )  # fmt: skip
+        key = self._keys.web_heartbeat(worker_name(host, pid))
+        self._client.set(key, beat.to_json(), ex=BEAT_TTL_S)
+
     def _redis_down(self, exc: Exception) -> None:
+        self.observer.redis_error(outage_started=self._status.reason != "redis")
         if self._status.reason != "redis":
             log.warning("live hub: Redis unreachable (%s); tiles marked stale", exc)
         self._set_status(Status(stale=True, reason="redis", fresh_ms=self._status.fresh_ms))
@@ -274,16 +307,19 @@ class LiveHub:
         if not due:
             return
         data = LiveData(self._client, self._reader, self._config, self._translate)
+        began = time.perf_counter()
         # Cheapest tiles first, each published as soon as it is built: today's count
         # must not wait for the half-year chart.
         for tile_id in sorted(due, key=lambda tile: self._cost.get(tile, 0.0)):
             started = time.perf_counter()
+            trigger_ms = max(self._parts[(tile_id, name)].update_ms for name in due[tile_id])
             changed = self._build_tile(tile_id, due[tile_id], data, now)
             spent = time.perf_counter() - started
             self._cost[tile_id] = 0.7 * self._cost.get(tile_id, spent) + 0.3 * spent
             if changed:
-                self._publish({tile_id: changed})
+                self._publish({tile_id: changed}, trigger_ms)
         self.builds += 1
+        self.observer.built(time.perf_counter() - began)
 
     def _build_tile(
         self, tile_id: str, names: list[str], data: LiveData, now: float
@@ -293,7 +329,7 @@ class LiveHub:
             state = self._parts[(tile_id, name)]
             part = self._part(tile_id, name)
             values = self._build_part(tile_id, part, data)
-            state.pending, state.built_at = False, now
+            state.pending, state.built_at, state.update_ms = False, now, 0
             if values is None:  # failed (logged): tried again with the next update or refresh,
                 state.expires_ms = None  # not at a time already past (that would spin)
                 continue
@@ -315,7 +351,7 @@ class LiveHub:
             log.exception("live hub: tile %s, part %s failed", tile_id, part.name)
             return None
 
-    def _publish(self, changed: Changes) -> None:
+    def _publish(self, changed: Changes, trigger_ms: int = 0) -> None:
         for tile_id in changed:
             parts = {
                 name: state.values
@@ -327,7 +363,7 @@ class LiveHub:
         with self._changed:
             seq = self._frame.seq + 1
             full = dict(self._full_json)
-            self._frame = Frame(seq, delta, full, self._latest_update_ms, changed)
+            self._frame = Frame(seq, delta, full, self._latest_update_ms, changed, trigger_ms)
             self._recent.append(self._frame)
             self._changed.notify_all()
 

@@ -4,6 +4,10 @@ Each message is one line of JSON: ``{"seq", "full", "tiles", "status", "update_m
 for a frame, ``{"status"}`` alone once a second in between (the screens' clock for
 the stale badge and their proof that the server is alive). Tile fragments are
 serialized once per frame by the hub; a message only joins the ones a page shows.
+
+The open streams are counted (``ScreenStreams``, in ``server.extensions[LIVE_STREAMS]``)
+and a frame an update caused is timed once it has left for a screen: the web tier's
+metrics and the process's heartbeat read them.
 """
 
 from __future__ import annotations
@@ -15,35 +19,65 @@ from collections.abc import Iterable, Iterator
 from flask import Flask, Response, request
 
 from wall.live.hub import Frame, LiveHub, Status, merge_changes
+from wall.live.observe import LiveObserver, ScreenStreams
 from wall.live.values import dumps
 
 HEARTBEAT_S = 1.0
 UNCONFIGURED = Status(stale=True, reason="unconfigured", fresh_ms=0)
+LIVE_STREAMS = "citywall.live_streams"  # the server.extensions key of its ScreenStreams
 
 
 def install_live_routes(server: Flask, hub: LiveHub | None) -> None:
+    streams = ScreenStreams()
+    server.extensions[LIVE_STREAMS] = streams
+    if hub is not None:
+        hub.screens = streams.count
+
     @server.route("/live/events")
     def _live_events() -> Response:
         asked = request.args.get("tiles", "").split(",")
         known = hub.tile_ids if hub is not None else set()
         tiles = [tile_id for tile_id in asked if tile_id in known]
-        stream = messages(hub, tiles) if hub is not None else _unconfigured()
+        body = messages(hub, tiles, streams.observer) if hub is not None else _unconfigured()
         return Response(
-            stream,
+            counted(body, streams),
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
 
-def messages(hub: LiveHub, tiles: Iterable[str]) -> Iterator[str]:
+def screen_streams(server: Flask) -> ScreenStreams | None:
+    """The server's open event streams (None before ``install_live_routes``)."""
+    streams: ScreenStreams | None = server.extensions.get(LIVE_STREAMS)
+    return streams
+
+
+def counted(body: Iterator[str], streams: ScreenStreams) -> Iterator[str]:
+    """``body``, counted as open from its first message until the server closes it (the
+    screen went away: a write failed, or the server stops)."""
+    streams.opened()
+    try:
+        yield from body
+    finally:
+        streams.closed()
+
+
+def messages(
+    hub: LiveHub, tiles: Iterable[str], observer: LiveObserver | None = None
+) -> Iterator[str]:
     wanted = list(tiles)
+    observer = observer or LiveObserver()
     yield "retry: 1000\n\n"  # reconnect after 1 s when the server goes away
     seq, status = -1, None
     while True:
         frame, latest = hub.wait(seq, status, timeout=HEARTBEAT_S)
         now_ms = int(time.time() * 1000)
         if frame.seq != seq:
-            yield _frame_message(hub, frame, seq, wanted, latest.as_json(now_ms))
+            message, news = _frame_message(hub, frame, seq, wanted, latest.as_json(now_ms))
+            yield message
+            # Asked for the next message: this one has gone to the server's socket.
+            if news and frame.trigger_ms:
+                observer.pushed(max(0.0, time.time() - frame.trigger_ms / 1000))
             seq = frame.seq
         else:
             yield _data({"status": latest.as_json(now_ms)})
@@ -66,16 +100,17 @@ def _fragments(hub: LiveHub, frame: Frame, seq: int) -> tuple[dict[str, str], bo
 
 def _frame_message(
     hub: LiveHub, frame: Frame, seq: int, tiles: list[str], status: dict[str, object]
-) -> str:
+) -> tuple[str, bool]:
+    """The message, and whether it brings this page news (a delta of its tiles)."""
     source, delta = _fragments(hub, frame, seq)
     fragments = ",".join(
         f"{json.dumps(tile_id)}:{source[tile_id]}" for tile_id in tiles if tile_id in source
     )
     if delta and not fragments:
-        return _data({"seq": frame.seq, "full": False, "tiles": {}, "status": status})
+        return _data({"seq": frame.seq, "full": False, "tiles": {}, "status": status}), False
     head = json.dumps({"seq": frame.seq, "full": not delta, "update_ms": frame.update_ms,
                        "status": status})  # fmt: skip
-    return f'data: {head[:-1]},"tiles":{{{fragments}}}}}\n\n'
+    return f'data: {head[:-1]},"tiles":{{{fragments}}}}}\n\n', delta
 
 
 def _data(message: dict[str, object]) -> str:
