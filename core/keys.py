@@ -160,7 +160,13 @@ class Keys:
     # ── the web tier: sign-in, audit, evidence ─────────────────────────────
     @property
     def session_secret(self) -> str:
+        """The generated session key shared by the web processes (core.secrets)."""
         return self.prefix + "auth:secret"
+
+    @property
+    def relay_key(self) -> str:
+        """The generated key the web tier signs viewer/snapshot tokens with, the relay checks."""
+        return self.prefix + "auth:relay-key"
 
     @property
     def devices(self) -> str:

@@ -1,7 +1,7 @@
 """Viewer tokens for the relay: per user, per camera, short-lived, signed.
 
 The web server (which knows who is signed in) signs ``user|camera|expiry`` with the
-key it shares with the relay (``relay.token`` in the config, never sent to a
+key it shares with the relay (core.secrets: generated, or configured; never sent to a
 browser); the relay checks the signature, the camera and the expiry. A token copied
 from one page opens one camera for a minute, not the county's 347.
 

@@ -56,14 +56,17 @@ def start_wall(
     port: int,
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
+    command: str | None = None,
+    cwd: Path = ROOT,
 ) -> RunningWall:
-    """Run ``citywall <args>`` (it listens on ``port``) and wait until it answers /healthz."""
+    """Run ``citywall <args>`` (it listens on ``port``) and wait until it answers /healthz;
+    ``command``: another installation's citywall (default: this one's)."""
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [citywall_command(), *args],
+            [command or citywall_command(), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
-            cwd=ROOT,
+            cwd=cwd,
             env=env,
             start_new_session=True,  # its own process group, so stop() reaches every child
         )

@@ -28,7 +28,7 @@ from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.sse import install_live_routes
 from wall.paths import ASSETS_DIR
-from wall.services import Services, fresh_secret, open_services
+from wall.services import Services, open_services, process_services
 from wall.snapshot_routes import install_snapshot_routes
 from wall.tile_view import TileContext
 from wall.tile_views import AnyTileView, tile_views, wall_translator
@@ -77,7 +77,7 @@ def create_app(
     """The wall's Dash app behind its sign-in gate, on the given services (tests pass
     theirs; ``build_wall`` opens them)."""
     views = dict(views if views is not None else tile_views())
-    services = services or Services(secret=fresh_secret())
+    services = services or process_services()
     translate = translate or wall_translator(config.wall.locale, views)
     _check_renderers(views)
     ctx = TileContext(config=config, translate=translate, control=services.control)
@@ -109,7 +109,7 @@ def create_app(
     gate.install(app.server, services.secret)
     RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
-    _install_http_routes(app.server, pages)
+    _install_http_routes(app.server, pages, services.relay_key)
     install_snapshot_routes(app.server, services.snapshots)
     audit = services.control.audit if services.control is not None else None
     path, restart = reload if reload is not None else (None, None)
@@ -131,7 +131,7 @@ def _check_renderers(views: Mapping[str, AnyTileView]) -> None:
 DASH_PAGE_RULES = frozenset({"/", "/<path:path>"})
 
 
-def _install_http_routes(server: Flask, pages: Pages) -> None:
+def _install_http_routes(server: Flask, pages: Pages, relay_key: str) -> None:
     wall = pages.ctx.config.wall
     camera_ids = pages.ctx.config.camera_ids()
 
@@ -145,7 +145,7 @@ def _install_http_routes(server: Flask, pages: Pages) -> None:
         camera_id = request.args.get("camera", "")
         if camera_id not in camera_ids:
             return jsonify(error=f"no camera {camera_id!r}"), 404
-        token = sign_viewer_token(pages.ctx.config.relay.token, current_name(), camera_id)
+        token = sign_viewer_token(relay_key, current_name(), camera_id)
         return jsonify(token=token, ttl_s=TTL_S)
 
     @server.before_request

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.localhost import free_port, port_free
+from core.secrets import refuse_to_expose
 from wall.auth.passwords import hash_password
 from wall.cli_auth import add_commands as add_auth_commands
 from wall.cli_common import (
@@ -23,6 +24,7 @@ from wall.cli_common import (
     snapshots_dir,
 )
 from wall.cli_data import add_commands
+from wall.cli_init import add_commands as add_init_commands
 from wall.cli_status import add_commands as add_status_commands
 from wall.cli_video import add_commands as add_video_commands
 from wall.config import WallConfig
@@ -78,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     add_video_commands(commands)
     add_auth_commands(commands)
     add_status_commands(commands)
+    add_init_commands(commands)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")
@@ -122,6 +125,10 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["RELAY_PORT"] = str(relay_port)
     config = load_or_report(path)
     if config is None:
+        return 1
+    refusal = None if args.validate_config else refuse_to_expose(args.host)
+    if refusal:
+        print(f"citywall {args.command}: {refusal}", file=sys.stderr)
         return 1
     if args.validate_config:
         print(f"{path}: OK")

@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from wall.config import ConfigError, WallConfig, load_config
-from wall.paths import default_config_path
+from wall.paths import default_config_path, is_shipped
 
 
 class NoRedisError(RuntimeError):
@@ -48,8 +48,12 @@ def load_or_report(path: Path | None) -> WallConfig | None:
 
 
 def snapshots_dir(config_path: Path) -> Path:
-    """Where evidence snapshots are kept: $CITYWALL_SNAPSHOTS, else beside the config."""
-    return Path(os.environ.get("CITYWALL_SNAPSHOTS") or config_path.parent / "snapshots")
+    """Where evidence snapshots are kept: $CITYWALL_SNAPSHOTS, else beside the config
+    (``./snapshots`` for the example shipped inside the package)."""
+    configured = os.environ.get("CITYWALL_SNAPSHOTS")
+    if configured:
+        return Path(configured)
+    return Path("snapshots") if is_shipped(config_path) else config_path.parent / "snapshots"
 
 
 def redis_url_of(config: WallConfig) -> str | None:

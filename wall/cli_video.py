@@ -10,8 +10,10 @@ import argparse
 import asyncio
 import contextlib
 import os
+import sys
 from typing import Any
 
+from core.secrets import refuse_to_expose, relay_key
 from streams.packets import StreamName
 from wall.cli_common import add_config_arg, load_or_report, setup_logging
 from wall.config import WallConfig
@@ -37,11 +39,29 @@ def _relay_command(args: argparse.Namespace) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 1
+    refusal = refuse_to_expose(args.host or config.relay.host)
+    if refusal:
+        print(f"citywall relay: {refusal}", file=sys.stderr)
+        return 1
     setup_logging()  # plain, or JSON with CITYWALL_LOG_FORMAT=json
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or config.redis.url
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config, args.host, args.port, redis_url))
     return 0
+
+
+def _relay_key(config: WallConfig, redis_url: str | None) -> str:
+    """The key the web tier signs viewer tokens with (shared through Redis if generated)."""
+    import redis
+
+    from core.keys import Keys
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=5) if redis_url else None
+    try:
+        return relay_key(client, Keys(config.redis.prefix), config.relay.token).value
+    finally:
+        if client is not None:
+            client.close()
 
 
 async def _serve(
@@ -54,7 +74,7 @@ async def _serve(
 
     spec = config.relay
     settings = RelaySettings(
-        token=spec.token,
+        token=_relay_key(config, redis_url),
         host=host or spec.host,
         port=port or spec.port,
         grace_s=spec.grace_s,

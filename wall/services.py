@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
 from core.keys import Keys
+from core.secrets import relay_key, session_secret
 from wall.auth.devices import DeviceTokens
-from wall.auth.secret import session_secret
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
@@ -30,7 +30,10 @@ from wall.tile_views import AnyTileView, live_tiles
 class Services:
     """Every one is None when the wall has no Redis: tiles then say 未接入数据."""
 
-    secret: str
+    secret: str  # signs the session cookies
+    # Signs viewer and snapshot tokens, the relay checks them; by default one of this
+    # process only (tests): no relay accepts its tokens.
+    relay_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     hub: LiveHub | None = None
     devices: DeviceTokens | None = None
     control: WallControl | None = None
@@ -57,25 +60,30 @@ def open_services(
     snapshots_at: Path,
 ) -> Services:
     """The services of one web process; call ``start`` once it serves."""
-    if not redis_url:
-        return Services(secret=session_secret(None, Keys(config.redis.prefix)))
-    client = redis.Redis.from_url(redis_url, socket_timeout=2)
     keys = Keys(config.redis.prefix)
+    if not redis_url:
+        return Services(
+            secret=session_secret(None, keys).value,
+            relay_key=relay_key(None, keys, config.relay.token).value,
+        )
+    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    key = relay_key(client, keys, config.relay.token).value
     control = WallControl(client, config)
     watcher = None
     if config.alarms is not None:
         watcher = AlarmWatcher(client, config, control, consumer=f"web-{os.getpid()}")
     hub = open_hub(config, live_tiles(config, views), redis_url, translate)
     return Services(
-        secret=session_secret(client, keys),
+        secret=session_secret(client, keys).value,
+        relay_key=key,
         hub=hub,
         devices=DeviceTokens(client, keys),
         control=control,
         watcher=watcher,
-        snapshots=SnapshotStore(client, config, snapshots_at),
+        snapshots=SnapshotStore(client, config, snapshots_at, relay_key=key),
     )
 
 
-def fresh_secret() -> str:
-    """A key for one process only (its sessions end with it): tests, no Redis."""
-    return secrets.token_urlsafe(32)
+def process_services() -> Services:
+    """Keys for one process only (its sessions end with it): tests, no Redis."""
+    return Services(secret=secrets.token_urlsafe(32), relay_key=secrets.token_urlsafe(32))

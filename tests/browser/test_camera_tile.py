@@ -3,6 +3,7 @@ over WHEP to headless Chromium, and the frames presented keep rising."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from testkit.signin import AUTH_YAML, http_session, sign_in
 from tests.browser.conftest import Browser
 from tests.rtsp import RtspServer, one_camera_inventory
 
-TOKEN = "browser-test-token"
+TOKEN = secrets.token_urlsafe(32)  # a fresh key per run: none is published
 FOUR_TILE = "  - {id: four, type: camera, x: 1, y: 0, cameras: [XY-002, XY-003, XY-004, XY-005]}\n"
 CONFIG = """
 version: 1

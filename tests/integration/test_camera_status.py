@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from testkit.citywall import RunningWall, start_wall
 from testkit.whep import WhepViewer
 from tests.rtsp import RtspServer, one_camera_inventory
 
-TOKEN = "status-test-token"
+TOKEN = secrets.token_urlsafe(32)  # a fresh key per run: none is published
 CONFIG = """
 version: 1
 wall: {{title: 测试, columns: 1, rows: 1, screen: {{width: 1920, height: 1080}}}}

@@ -250,7 +250,11 @@ def test_status_of_a_healthy_stack_says_each_part_is_up(stack: StatusStack) -> N
     assert cameras["inventory"] == 347
     assert parts["aggregator"]["details"]["pending"]["cases"] == 0
     assert parts["secrets"]["summary"].startswith("CITYWALL_SECRET: ")
-    assert load_config(stack.config).relay.token not in done.stdout  # never a secret
+    client = redis.Redis.from_url(stack.redis.url)
+    key = client.get(Keys(load_config(stack.config).redis.prefix).relay_key)
+    client.close()
+    assert key is not None and key.decode() not in done.stdout  # never a secret
+    assert "CITYWALL_RELAY_KEY: generated, shared in Redis" in done.stdout
 
 
 def test_status_names_the_relay_when_it_is_stopped(stack: StatusStack) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from streams.relay.status import StatusSink, redis_status_sink
 from streams.sources.sim import SimSource
 from testkit.whep import WhepViewer
 
-TOKEN = "s3cret-token"
+TOKEN = secrets.token_urlsafe(32)  # a fresh key per run: none is published
 CAMERAS: dict[str, dict[StreamName, str]] = {
     "cam-1": {"main": "sim://cam-1?stream=main", "sub": "sim://cam-1?stream=sub&fps=15&gop=2"},
     "cam-2": {"sub": "sim://cam-2?stream=sub&fps=15&gop=2"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import statistics
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from streams.relay.whep import SESSIONS, Sessions
 from streams.sources.sim import SimSource
 from testkit.whep import WhepViewer
 
-TOKEN = "switch-test-key"
+TOKEN = secrets.token_urlsafe(32)  # a fresh key per run: none is published
 GRACE_S = 0.3
 CAMERAS: dict[str, dict[StreamName, str]] = {
     "cam-a": {"sub": "sim://cam-a?stream=sub&fps=15&gop=2"},

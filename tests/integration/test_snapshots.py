@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from wall.config import WallConfig, parse_config
 from wall.control.snapshots import SnapshotError, SnapshotStore
 from wall.snapshot_routes import install_snapshot_routes
 
-TOKEN = "snapshot-test-key"
+TOKEN = secrets.token_urlsafe(32)  # a fresh key per run: none is published
 PREFIX = "snaptest:"
 
 
@@ -198,7 +199,7 @@ def test_a_dead_camera_answers_503_naming_it_quickly(relay: RelayThread) -> None
 
 
 def make_store(client: redis.Redis, config: WallConfig, directory: Path) -> SnapshotStore:
-    return SnapshotStore(client, config, directory)
+    return SnapshotStore(client, config, directory, relay_key=TOKEN)
 
 
 def test_take_stores_the_file_the_register_entry_and_the_audit(

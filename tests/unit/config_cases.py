@@ -63,6 +63,22 @@ WITH_INVENTORY = ("cameras:\n  items:", "cameras:\n  inventory: cameras.csv\n  i
 
 CASES = [
     Case(
+        "a published relay key is refused at its line",
+        (("map:\n", "relay:\n  port: 8889\n  token: citywall-demo-token\nmap:\n"),),
+        (
+            "wall_config.yaml:24: relay -> token: this key is a published value (it appears in "
+            "citywall's docs or tests): anyone could sign viewer tokens with it",
+        ),
+    ),
+    Case(
+        "a short relay key is refused at its line",
+        (("map:\n", "relay:\n  port: 8889\n  token: only-twenty-one-bytes\nmap:\n"),),
+        (
+            "wall_config.yaml:24: relay -> token: this key is shorter than 32 bytes: "
+            "anyone could sign viewer tokens with it",
+        ),
+    ),
+    Case(
         "yaml syntax",
         (("    x: 1\n", "    x: [1\n"),),
         ("wall_config.yaml:14: invalid YAML: expected ',' or ']', but got ':'",),

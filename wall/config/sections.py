@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from core.keys import DEFAULT_PREFIX
+from core.secrets import weakness
 from wall.config.base import StrictModel
 
 CAMERA_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -168,12 +169,13 @@ class RelaySpec(StrictModel):
         default=None,
         description="URL browsers use to reach the relay (default http://<host>:<port>).",
     )
-    token: str = Field(
-        default="citywall-demo-token",
-        min_length=8,
+    token: str | None = Field(
+        default=None,
         description="Key shared by the web server and the relay: the web server signs "
-        "each signed-in viewer's one-minute token for one camera with it, the relay checks "
-        "them. Never sent to a browser; set your own (${RELAY_TOKEN}) in production.",
+        "each signed-in viewer's one-minute token for one camera (and snapshot tokens) with "
+        "it, the relay checks them. Never sent to a browser. Omit it: the first process "
+        "generates one and shares it through Redis; or give it as $CITYWALL_RELAY_KEY. "
+        "A value given here must be at least 32 bytes and not a published one.",
     )
     grace_s: float = Field(
         default=10.0,
@@ -190,6 +192,14 @@ class RelaySpec(StrictModel):
         description="Force these local addresses as ICE host candidates (e.g. 127.0.0.1 on a "
         "machine with only loopback); empty = the machine's own.",
     )
+
+    @field_validator("token")
+    @classmethod
+    def _strong_key(cls, value: str | None) -> str | None:
+        reason = weakness(value) if value else None
+        if reason:
+            raise ValueError(f"this key {reason}: anyone could sign viewer tokens with it")
+        return value or None
 
     def browser_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"

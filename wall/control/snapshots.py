@@ -1,7 +1,7 @@
 """Snapshots for evidence (执法取证): an operator takes a JPEG of a camera's picture.
 
 The relay decodes the camera's current picture (``GET /snapshot/<camera>``, a snapshot
-token signed with ``relay.token`` for the operator and camera). Here a caption strip is
+token signed with the relay key (core.secrets) for the operator and camera). Here a caption strip is
 added below the picture (time in the hall's time zone, camera, operator, case id; every
 pixel of the camera's picture is kept), the file is written as
 ``<directory>/<YYYYMMDD>/<id>.jpg``, its metadata (with the file's SHA-256) appended to
@@ -77,6 +77,7 @@ class SnapshotStore:
         config: WallConfigBase,
         directory: Path,
         fetch: Fetch | None = None,
+        relay_key: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
@@ -84,6 +85,7 @@ class SnapshotStore:
         # Absolute: Flask's send_file reads a relative path against its package, not the cwd.
         self._directory = directory.resolve()
         self._fetch = fetch
+        self._relay_key = relay_key  # signs the snapshot tokens the relay checks
         self._clock = clock
         keys = Keys(config.redis.prefix)
         self._stream = keys.snapshots
@@ -179,7 +181,9 @@ class SnapshotStore:
         return f"http://{host}:{relay.port}"
 
     def _from_relay(self, camera_id: str, user: str) -> tuple[bytes, int | None]:
-        token = sign_snapshot_token(self._config.relay.token, user, camera_id)
+        if self._relay_key is None:
+            raise SnapshotError("no key shared with the video relay")
+        token = sign_snapshot_token(self._relay_key, user, camera_id)
         url = f"{self.relay_url()}/snapshot/{urllib.parse.quote(camera_id, safe='')}"
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
@@ -224,7 +228,9 @@ def _relay_refusal(camera_id: str, exc: urllib.error.HTTPError) -> SnapshotError
     if exc.code == 404:
         return SnapshotError(f"the video relay has no camera {camera_id!r}", status=404)
     if exc.code == 401:
-        return SnapshotError("the video relay refused the token (is relay.token the same?)")
+        return SnapshotError(
+            "the video relay refused the token (do the web server and the relay share one key?)"
+        )
     if exc.code == 503:
         return SnapshotError(message, status=503)
     return SnapshotError(f"camera {camera_id}: {message}")
