@@ -10,8 +10,14 @@
   "use strict";
 
   const STALL_MS = 3000;
+  const PROBE_MS = 1000; // frames stopped this long: ask the relay about our session
   const WATCH_MS = 500;
-  const BACKOFF_MS = [1000, 2000, 4000, 8000, 15000];
+  // The first retry is quick: a relay restarted by its supervisor is back in about a
+  // second; a camera or relay that stays away is asked less and less often.
+  const BACKOFF_MS = [300, 1000, 2000, 4000, 8000, 15000];
+  // No packet for this long after ICE said "disconnected": the relay is gone (a
+  // restart, a crash), not a camera reconnecting (that keeps the session connected).
+  const DISCONNECT_MS = 1000;
 
   // A token for this camera, for this signed-in person, valid a minute: from the
   // wall's server (same origin, session cookie), never a shared secret in the page.
@@ -34,6 +40,8 @@
       this.lastFrame = 0;
       this.failures = 0;
       this.retry = null;
+      this.probing = false;
+      this.probedAt = 0;
       this.running = false;
       this.video.muted = true;
       this.video.playsInline = true;
@@ -70,7 +78,13 @@
         this.countFrames();
       };
       pc.onconnectionstatechange = () => {
-        if (pc === this.pc && pc.connectionState === "failed") this.fail();
+        if (pc !== this.pc) return;
+        if (pc.connectionState === "failed") this.fail();
+        if (pc.connectionState === "disconnected") {
+          setTimeout(() => {
+            if (pc === this.pc && pc.connectionState === "disconnected") this.fail();
+          }, DISCONNECT_MS);
+        }
       };
       const base = this.tile.dataset.relay.replace(/\/$/, "");
       const id = encodeURIComponent(this.cell.dataset.cameraId);
@@ -177,12 +191,32 @@
       // After a switch frames count from 0 again, but the stall clock runs on: a new
       // camera that never sends shows 信号中断, not the old camera's frozen picture.
       if (!this.running || !this.presented) return;
-      if (performance.now() - this.lastFrame > STALL_MS) this.setState("lost");
+      const silent = performance.now() - this.lastFrame;
+      if (silent > PROBE_MS) this.probe();
+      if (silent > STALL_MS) this.setState("lost");
       if (this.cell.dataset.state === "playing") return;
       // Frames stopped: the camera is reconnecting upstream. If our own session is
       // gone too, start a new one.
       const state = this.pc ? this.pc.connectionState : "closed";
-      if (state === "failed" || state === "closed") this.fail();
+      if (state === "failed" || state === "closed" || state === "disconnected") this.fail();
+    }
+
+    /* Frames stopped: does the relay still hold our session? Gone (the relay was
+     * restarted: 404) or unreachable: start over now instead of waiting for ICE to
+     * give up. Held: the camera is reconnecting upstream, the picture comes back. */
+    probe() {
+      const now = performance.now();
+      if (!this.session || this.probing || now - this.probedAt < PROBE_MS) return;
+      this.probing = true;
+      this.probedAt = now;
+      const pc = this.pc;
+      fetch(this.session, { headers: { Authorization: `Bearer ${this.token}` } })
+        .then((response) => response.status === 404)
+        .catch(() => true)
+        .then((gone) => {
+          this.probing = false;
+          if (gone && pc === this.pc && this.running) this.fail();
+        });
     }
 
     fail() {

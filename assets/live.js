@@ -87,6 +87,11 @@
     }
     source = new EventSource("/live/events?tiles=" + encodeURIComponent(ids));
     source.onmessage = (event) => apply(JSON.parse(event.data));
+    source.onopen = () => {
+      // For diagnostics and tests: how many times this page has (re)connected.
+      const wall = document.getElementById("wall");
+      if (wall) wall.dataset.liveConnects = String(Number(wall.dataset.liveConnects || 0) + 1);
+    };
     // EventSource reconnects by itself (the server asks for 1 s); the badge shows meanwhile.
   }
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from core.localhost import free_port, port_free
 from core.secrets import refuse_to_expose
 from wall.auth.passwords import hash_password
@@ -60,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--validate-config", action="store_true", help="only validate the config; exit 0 or 1"
     )
+    # The demo's web child: its sign-in users and banner (not for people to type).
+    serve.add_argument("--users-file", type=Path, default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--banner", default=None, help=argparse.SUPPRESS)
+    serve.add_argument("--logins", default=None, help=argparse.SUPPRESS)
     serve.set_defaults(handler=_serve)
 
     demo = commands.add_parser("demo", help="start the whole wall with its embedded defaults")
@@ -133,31 +139,40 @@ def _serve(args: argparse.Namespace) -> int:
     if args.validate_config:
         print(f"{path}: OK")
     elif args.command == "demo":
-        from wall.demo import data_plane
+        from wall.demo import DemoWeb, run_demo
 
         port = args.port if port_free(args.host, args.port) else free_port(args.host)
-        config, logins = with_demo_users(config)
-        with data_plane(config, path, speed=args.speed, seed=args.seed) as url:
-            banner = f"citywall demo (Redis {url}, video relay {config.relay.browser_url()})"
-            _run(config, args.host, port, banner, url, snapshots_dir(path), logins=logins)
+        users, logins = demo_users(config)
+        banner = f"citywall demo (Redis {{redis}}, video relay {config.relay.browser_url()})"
+        run_demo(config, path, DemoWeb(args.host, port, banner, logins, users),
+                 speed=args.speed, seed=args.seed)  # fmt: skip
     else:
-        banner = f"citywall serving {path}"
+        if args.users_file is not None:
+            config = with_users(config, args.users_file)
+        banner = args.banner or f"citywall serving {path}"
         _run(config, args.host, args.port, banner, redis_url_of(config), snapshots_dir(path),
-             reload=(path, restart_in_place))  # fmt: skip
+             logins=args.logins, reload=(path, restart_in_place))  # fmt: skip
     return 0
 
 
-def with_demo_users(config: WallConfig) -> tuple[WallConfig, str]:
+def demo_users(config: WallConfig) -> tuple[list[dict[str, str]], str]:
     """The demo's sign-in: the config's users if it has any, else an admin, an operator
-    and a viewer with fresh passwords, printed once."""
+    and a viewer with fresh passwords, printed once (only their hashes leave here)."""
     if config.auth.users:
-        return config, f"the users of auth.users ({len(config.auth.users)})"
+        return [], f"the users of auth.users ({len(config.auth.users)})"
     passwords = {role: secrets.token_urlsafe(9) for role in ROLES}
-    users = [UserSpec(name=role, role=role, password_hash=hash_password(passwords[role]))
+    users = [{"name": role, "role": role, "password_hash": hash_password(passwords[role])}
              for role in ROLES]  # fmt: skip
-    auth = config.auth.model_copy(update={"users": users})
     logins = ", ".join(f"{role} / {passwords[role]}" for role in reversed(ROLES))
-    return config.model_copy(update={"auth": auth}), logins
+    return users, logins
+
+
+def with_users(config: WallConfig, users_file: Path) -> WallConfig:
+    """``config`` with the users of a YAML list added (the demo's web child)."""
+    listed = yaml.safe_load(users_file.read_text(encoding="utf-8")) or []
+    users = [*config.auth.users, *(UserSpec.model_validate(user) for user in listed)]
+    auth = config.auth.model_copy(update={"users": users})
+    return config.model_copy(update={"auth": auth})
 
 
 def _run(

@@ -224,6 +224,17 @@ async def delete_session(request: web.Request) -> web.Response:
     return web.Response(status=200)
 
 
+async def get_session(request: web.Request) -> web.Response:
+    """Whether this relay still holds the session (200) or not (404): a player whose
+    frames stopped asks, and starts over at once when the relay was restarted."""
+    sessions = request.app[SESSIONS]
+    _bearer(request, sessions.options.check_token, allow_expired=True)
+    session = sessions.open.get(request.match_info["session_id"])
+    if session is None or session.camera_id != request.match_info["camera_id"]:
+        raise web.HTTPNotFound(text="no such session\n")
+    return web.json_response({"camera": session.camera_id})
+
+
 async def switch_session(request: web.Request) -> web.Response:
     """``POST /whep/{camera}/sessions/{id}/switch?camera=NEW&stream=main|sub`` with a
     token for NEW: the session now carries NEW; 200 with its new ``Location``."""
@@ -296,7 +307,7 @@ def _cors(
         response.headers["Vary"] = "Origin"
         response.headers["Access-Control-Expose-Headers"] = "Location, Link, ETag"
         if request.method == "OPTIONS":
-            response.headers["Access-Control-Allow-Methods"] = "POST, DELETE, PATCH, OPTIONS"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, PATCH, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
             response.headers["Access-Control-Max-Age"] = "600"
 
@@ -312,6 +323,7 @@ def create_whep_app(hub: CameraHub, options: WhepOptions) -> web.Application:
     app.router.add_post("/whep/{camera_id}", post_offer)
     app.router.add_route("OPTIONS", "/whep/{camera_id}", preflight)
     app.router.add_delete("/whep/{camera_id}/sessions/{session_id}", delete_session)
+    app.router.add_get("/whep/{camera_id}/sessions/{session_id}", get_session)
     app.router.add_patch("/whep/{camera_id}/sessions/{session_id}", patch_session)
     app.router.add_post("/whep/{camera_id}/sessions/{session_id}/switch", switch_session)
     app.router.add_post("/whep/{camera_id}/warm", warm_camera)
