@@ -105,7 +105,8 @@
       });
       if (response.status !== 201) throw new Error(`WHEP ${response.status}`);
       const location = response.headers.get("Location");
-      this.session = location ? new URL(location, base + "/").href : null;
+      // base may be a path on this origin (/relay, behind the reverse proxy).
+      this.session = location ? new URL(location, new URL(base + "/", window.location.href)).href : null;
       const answer = await response.text();
       if (pc !== this.pc) return; // stopped meanwhile
       await pc.setRemoteDescription({ type: "answer", sdp: answer });

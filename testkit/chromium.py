@@ -45,11 +45,17 @@ class Chromium(webdriver.Chrome):
     the selenium log types kept in full ("browser" is the console; "performance" the
     DevTools network events)."""
 
-    def __init__(self, width: int, height: int, logs: Sequence[str] = ("browser",)) -> None:
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        logs: Sequence[str] = ("browser",),
+        flags: Sequence[str] = (),
+    ) -> None:
         check_installed()
         os.environ["SE_OFFLINE"] = "true"  # Selenium Manager would try to download a browser
         self.profile = Path(tempfile.mkdtemp(prefix="citywall-chromium-"))
-        options = _options(self.profile, width, height, logs)
+        options = _options(self.profile, width, height, logs, flags)
         try:
             super().__init__(options=options, service=Service(str(CHROMEDRIVER)))
         except BaseException:
@@ -79,11 +85,11 @@ class Chromium(webdriver.Chrome):
 
 
 def _options(
-    profile: Path, width: int, height: int, logs: Sequence[str]
+    profile: Path, width: int, height: int, logs: Sequence[str], flags: Sequence[str] = ()
 ) -> webdriver.ChromeOptions:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
+    for flag in (*FLAGS, *flags, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {kind: "ALL" for kind in logs})
     return options

@@ -105,13 +105,13 @@ def create_app(
     register_tablet_callbacks(app, ctx)
     register_console_callbacks(app, ctx, services.snapshots)
     register_admin_callbacks(app, ctx, services.devices)
-    gate = Gate(config.auth, translate, config.wall.title, services.devices)
+    audit = services.control.audit if services.control is not None else None
+    gate = Gate(config.auth, translate, config.wall.title, services.devices, audit=audit)
     gate.install(app.server, services.secret)
     RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages, services.relay_key)
     install_snapshot_routes(app.server, services.snapshots)
-    audit = services.control.audit if services.control is not None else None
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, services.hub)

@@ -206,7 +206,9 @@ def _run(
     wall.services.start()
     try:
         # Each connected screen holds one thread for its event stream: room for 100.
-        serve(wall.server, host=host, port=port, threads=128, ident="citywall", _quiet=True)
+        # Forwarded headers reach the app, which believes them only from web.trusted_proxies.
+        serve(wall.server, host=host, port=port, threads=128, ident="citywall", _quiet=True,
+              clear_untrusted_proxy_headers=False)  # fmt: skip
     finally:
         wall.services.stop()
 

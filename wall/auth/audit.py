@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
+from flask import has_request_context, request
 
 from core.keys import Keys
 
@@ -26,6 +27,7 @@ class AuditEntry:
     action: str
     before: Any
     after: Any
+    address: str = ""  # the client's address (through a trusted proxy: the real one)
 
 
 class AuditLog:
@@ -33,13 +35,20 @@ class AuditLog:
         self._client = client
         self._stream = (keys or Keys()).audit
 
-    def record(self, who: str, action: str, before: Any = None, after: Any = None) -> str:
+    def record(
+        self, who: str, action: str, before: Any = None, after: Any = None,
+        address: str | None = None,
+    ) -> str:  # fmt: skip
+        """One entry; ``address`` defaults to the current request's client address."""
+        if address is None and has_request_context():
+            address = request.remote_addr
         fields = {
             "who": who,
             "action": action,
             "at_ms": str(int(time.time() * 1000)),
             "before": json.dumps(before, ensure_ascii=False),
             "after": json.dumps(after, ensure_ascii=False),
+            "address": address or "",
         }
         entry_id = self._client.xadd(self._stream, fields, maxlen=MAXLEN, approximate=True)  # type: ignore[arg-type]
         return cast(bytes, entry_id).decode()
@@ -60,4 +69,5 @@ def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> AuditEntry:
         action=text["action"],
         before=json.loads(text["before"]),
         after=json.loads(text["after"]),
+        address=text.get("address", ""),  # entries written before issue 13 have none
     )

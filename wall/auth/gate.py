@@ -26,6 +26,7 @@ from flask import Flask, Response, g, jsonify, redirect, request, session
 from flask.typing import ResponseReturnValue
 
 from core.outage import OUTAGE_ERRORS
+from wall.auth.audit import AuditLog
 from wall.auth.devices import DeviceTokens
 from wall.auth.login_page import login_html
 from wall.auth.passwords import verify_password
@@ -124,7 +125,9 @@ class Gate:
         title: str,
         devices: DeviceTokens | None,
         limiter: LoginLimiter | None = None,
+        audit: AuditLog | None = None,
     ) -> None:
+        self._audit = audit  # sign-ins and refusals, with the client's address
         self._users = {user.name: user for user in auth.users}
         self._session_s = auth.session_hours * 3600
         self._translate = translate
@@ -191,6 +194,14 @@ class Gate:
         return active
 
     # ── sign in and out ──────────────────────────────────────────────────
+    def _record(self, name: str, action: str) -> None:
+        if self._audit is None:
+            return
+        try:
+            self._audit.record(name[:64] or "?", action)
+        except OUTAGE_ERRORS as exc:  # Redis away: signing in must not depend on it
+            log.warning("audit of %s for %r not written: %s", action, name, exc)
+
     def _login(self) -> ResponseReturnValue:
         target = _safe_next(request.values.get("next"))
         if request.method == "GET":
@@ -199,6 +210,7 @@ class Gate:
         wait = self._limiter.retry_after(address)
         if wait > 0:
             _note_sign_in("person", "rate_limited")
+            self._record(request.form.get("name", ""), "sign_in_rate_limited")
             response = self._page(target, self._translate("auth.too_many"), 429)
             response.headers["Retry-After"] = str(int(wait) + 1)
             return response
@@ -209,10 +221,12 @@ class Gate:
         ):
             self._limiter.failed(address)
             _note_sign_in("person", "wrong")
+            self._record(name, "sign_in_refused")
             log.warning("sign-in refused for %r from %s", name, address)
             return self._page(target, self._translate("auth.wrong"), 401)
         self._limiter.succeeded(address)
         _note_sign_in("person", "ok")
+        self._record(name, "sign_in")
         session.clear()
         session.permanent = False
         session["who"] = {"name": user.name, "role": user.role,

@@ -167,7 +167,9 @@ class RelaySpec(StrictModel):
     port: int = Field(default=8889, ge=1, le=65535, description="Port the relay listens on.")
     public_url: str | None = Field(
         default=None,
-        description="URL browsers use to reach the relay (default http://<host>:<port>).",
+        description="URL browsers use to reach the relay (default http://<host>:<port>). "
+        "Behind the reverse proxy of deploy/nginx a path on the wall's own origin: /relay "
+        "(browsers then never need the relay's port; media still flows over UDP).",
     )
     token: str | None = Field(
         default=None,
@@ -209,7 +211,8 @@ IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class WebSpec(StrictModel):
-    """The web server itself (``citywall serve``, app.py): who may read its metrics."""
+    """The web server itself (``citywall serve``, app.py): who may read its metrics,
+    which proxies it believes, who may frame it."""
 
     metrics_from: list[str] = Field(
         default_factory=lambda: ["127.0.0.1", "::1"],
@@ -220,7 +223,22 @@ class WebSpec(StrictModel):
         "and refused when the server does not resolve forwarded addresses.",
     )
 
-    @field_validator("metrics_from")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks of the reverse proxies in front of the web server "
+        "(e.g. [127.0.0.1] for nginx on the same machine). Only requests from these have "
+        "their X-Forwarded-For/-Proto/-Host believed: the real client address for the "
+        "sign-in rate limit, the audit log and metrics_from, and HTTPS for Secure cookies "
+        "and HSTS. Default []: trust nobody's forwarded headers.",
+    )
+    frame_ancestors: list[str] = Field(
+        default_factory=list,
+        description="Origins allowed to show the wall in a frame (CSP frame-ancestors), e.g. "
+        "[https://portal.example.gov.cn]. Default []: none (frame-ancestors 'none' and "
+        "X-Frame-Options: DENY), so no other site can frame the wall.",
+    )
+
+    @field_validator("metrics_from", "trusted_proxies")
     @classmethod
     def _networks(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -234,3 +252,6 @@ class WebSpec(StrictModel):
 
     def metrics_networks(self) -> tuple[IpNetwork, ...]:
         return tuple(ipaddress.ip_network(value, strict=False) for value in self.metrics_from)
+
+    def proxy_networks(self) -> tuple[IpNetwork, ...]:
+        return tuple(ipaddress.ip_network(value, strict=False) for value in self.trusted_proxies)
