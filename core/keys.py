@@ -180,8 +180,13 @@ class Keys:
 
     @property
     def snapshots(self) -> str:
-        """Evidence snapshots taken (never trimmed)."""
+        """Evidence snapshots taken (never trimmed: the retention sweep deletes entries)."""
         return self.prefix + "snapshots"
+
+    @property
+    def snapshot_sweep_lock(self) -> str:
+        """Held by the one web process sweeping expired snapshots this hour."""
+        return self.prefix + "lock:snapshot-sweep"
 
     # ── the wall state operators change ────────────────────────────────────
     @property

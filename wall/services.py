@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import redis
@@ -20,6 +21,7 @@ from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
+from wall.control.retention import SnapshotSweeper, sweep_snapshots
 from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
 from wall.live import LiveHub, open_hub
@@ -39,13 +41,18 @@ class Services:
     control: WallControl | None = None
     watcher: AlarmWatcher | None = None
     snapshots: SnapshotStore | None = None
+    sweeper: SnapshotSweeper | None = None
 
     def start(self) -> None:
         """Start the background threads (the hub started when it was opened)."""
         if self.watcher is not None:
             self.watcher.start()  # the alarm pop-up: new urgent / video cases
+        if self.sweeper is not None:
+            self.sweeper.start()  # snapshots past their retention
 
     def stop(self) -> None:
+        if self.sweeper is not None:
+            self.sweeper.stop()
         if self.watcher is not None:
             self.watcher.stop()
         if self.hub is not None:
@@ -68,6 +75,7 @@ def open_services(
         )
     client = redis.Redis.from_url(redis_url, socket_timeout=2)
     key = relay_key(client, keys, config.relay.token).value
+    store = SnapshotStore(client, config, snapshots_at, relay_key=key)
     control = WallControl(client, config)
     watcher = None
     if config.alarms is not None:
@@ -80,7 +88,8 @@ def open_services(
         devices=DeviceTokens(client, keys),
         control=control,
         watcher=watcher,
-        snapshots=SnapshotStore(client, config, snapshots_at, relay_key=key),
+        snapshots=store,
+        sweeper=SnapshotSweeper(partial(sweep_snapshots, client, config, store.directory)),
     )
 
 

@@ -24,6 +24,7 @@ from wall.config.sections import (
     MapSpec,
     RedisSpec,
     RelaySpec,
+    SnapshotsSpec,
     WallSpec,
     WebSpec,
 )
@@ -56,6 +57,9 @@ class WallConfigBase(StrictModel):
         default=None, description="The alarm pop-up; omit to have none."
     )
     web: WebSpec = Field(default_factory=WebSpec, description="The web server itself.")
+    snapshots: SnapshotsSpec = Field(
+        default_factory=SnapshotsSpec, description="Evidence snapshots: retention, free disk."
+    )
 
     @model_validator(mode="after")
     def _cross_check(self) -> WallConfigBase:

@@ -255,3 +255,23 @@ class WebSpec(StrictModel):
 
     def proxy_networks(self) -> tuple[IpNetwork, ...]:
         return tuple(ipaddress.ip_network(value, strict=False) for value in self.trusted_proxies)
+
+
+class SnapshotsSpec(StrictModel):
+    """Evidence snapshots (取证截图): how long they are kept, how much disk stays free."""
+
+    retention_days: int = Field(
+        default=180,
+        ge=0,
+        le=36500,
+        description="Days a snapshot is kept; then its file and record are deleted by a "
+        "sweep every hour. A snapshot linked to a case is kept regardless (it is that "
+        "case's evidence). 0: keep every snapshot forever.",
+    )
+    min_free_mb: int = Field(
+        default=500,
+        ge=0,
+        description="Free space (MB) the snapshot directory's disk must keep: below it a "
+        "new snapshot is refused with a clear message (HTTP 507) instead of filling the "
+        "disk that Redis and the logs also need.",
+    )

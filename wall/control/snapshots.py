@@ -11,11 +11,13 @@ trimmed: it is the evidence register.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
 import secrets
+import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -130,9 +132,12 @@ class SnapshotStore:
         except OSError as exc:  # Pillow: not a JPEG it can read
             message = f"camera {camera_id}: the relay sent no usable picture: {exc}"
             raise SnapshotError(message) from None
+        self._check_free_space(len(stored))
         try:
             self._write(self._directory / relative, stored)
         except OSError as exc:  # disk full, read-only, no permission: say so, lose nothing else
+            if exc.errno == errno.ENOSPC:
+                raise _disk_full(self._directory) from exc
             raise SnapshotError(f"cannot store the snapshot: {exc}", status=500) from exc
         snapshot = Snapshot(
             id=snapshot_id,
@@ -161,15 +166,27 @@ class SnapshotStore:
         stamp = datetime.fromtimestamp(ms / 1000, self._zone)
         return f"{stamp:%Y-%m-%d %H:%M:%S}.{ms % 1000:03d} {stamp:%z}"
 
+    def _check_free_space(self, needed: int) -> None:
+        """Refuse before writing when the disk would keep less than snapshots.min_free_mb
+        (Redis's append-only file and the logs live on it too)."""
+        keep = self._config.snapshots.min_free_mb * 1024 * 1024
+        probe = self._directory if self._directory.exists() else self._directory.parent
+        if shutil.disk_usage(probe).free - needed < keep:
+            raise _disk_full(self._directory)
+
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
+        """Whole or not at all: a half-written file never takes the snapshot's name."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
-        with partial.open("wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(path)
+        try:
+            with partial.open("wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            partial.replace(path)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def relay_url(self) -> str:
         """Where this server reaches the relay (its listening address; any-address means
@@ -218,6 +235,15 @@ class SnapshotStore:
             return None
         path = self._directory / match.group(1) / f"{snapshot_id}.jpg"
         return path if path.is_file() else None
+
+
+def _disk_full(directory: Path) -> SnapshotError:
+    free_mb = shutil.disk_usage(directory if directory.exists() else directory.parent).free >> 20
+    return SnapshotError(
+        f"磁盘空间不足，截图未保存 / the disk is full ({free_mb} MB free at {directory}): "
+        "snapshot not stored; free space or lower snapshots.retention_days",
+        status=507,
+    )
 
 
 def _relay_refusal(camera_id: str, exc: urllib.error.HTTPError) -> SnapshotError:

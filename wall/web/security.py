@@ -26,9 +26,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HSTS_MAX_AGE_S = 365 * 24 * 3600
-FORWARDED = tuple(
-    f"HTTP_X_FORWARDED_{name}" for name in ("FOR", "PROTO", "HOST", "PORT", "PREFIX")
-)
+FORWARDED = tuple(f"HTTP_X_FORWARDED_{name}" for name in ("FOR", "PROTO", "HOST", "PORT", "PREFIX"))
 
 
 def harden(app: Dash, config: WallConfigBase) -> None:
