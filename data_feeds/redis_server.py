@@ -53,10 +53,15 @@ class EmbeddedRedis:
     """
 
     def __init__(
-        self, port: int | None = None, data_dir: Path | None = None, fsync: str = "everysec"
+        self,
+        port: int | None = None,
+        data_dir: Path | None = None,
+        fsync: str = "everysec",
+        appendonly: bool = True,  # False: load dump.rdb (restoring a backup, docs/backup.md)
     ) -> None:
         self.port = port or free_port()
         self.fsync = fsync
+        self.appendonly = appendonly
         self._own_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="citywall-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -77,12 +82,13 @@ class EmbeddedRedis:
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
-            "--appendonly", "yes",
+            "--appendonly", "yes" if self.appendonly else "no",
             "--appendfsync", self.fsync,
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "yes",
         ]  # fmt: skip
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "redis.log").open("ab")
         # Its own session: a Ctrl+C in the terminal reaches the demo, which stops its
         # readers first and Redis last, instead of Redis dying under them.

@@ -178,9 +178,10 @@ def redis_status(client: redis.Redis | None, url: str | None) -> Part:
     summary += f", {details['used_memory']} used"
     if not durable:
         summary += "; NOT persisted (appendonly no, no save points): a restart loses the state"
-    if persistence.get("aof_last_write_status") not in (None, "ok"):
+    failed = persistence.get("aof_last_write_status") not in (None, "ok")
+    if failed:
         summary += "; the append-only file's last write FAILED"
-    return Part("redis", "up", summary, details)
+    return Part("redis", "warn" if failed or not durable else "up", summary, details)
 
 
 def _config_get(client: redis.Redis, name: str) -> str | None:
