@@ -1,6 +1,7 @@
-"""Packaging beyond pyproject.toml: a wheel carries the browser assets and the
-example hall (config, camera inventory, basemap), which live at the top of the
-checkout, as package data under ``wall/_shipped`` (see wall/paths.py)."""
+"""Packaging beyond pyproject.toml: a wheel carries the browser assets, the example
+hall (config, camera inventory, basemap) and the deployment files (systemd units,
+nginx site, backup scripts), which live at the top of the checkout, as package data
+under ``wall/_shipped`` (see wall/paths.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("assets", "wall_config.yaml", "cameras.csv", "basemap.geojson")
+SHIPPED = ("assets", "wall_config.yaml", "cameras.csv", "basemap.geojson", "deploy")
 
 
 class BuildWithShippedFiles(build_py):

@@ -1,12 +1,14 @@
 """``citywall init DIR``: a starter hall a county edits into its own — a commented
 wall_config.yaml, a camera inventory template, a users file with one admin (password
-shown once, only its hash kept) and citywall.env with generated keys (mode 0600)."""
+shown once, only its hash kept), citywall.env with generated keys (mode 0600) and the
+deployment files (deploy/: systemd units, nginx site, backup scripts)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import secrets
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from typing import Any
 from core.secrets import RELAY_ENV, SESSION_ENV
 from wall.auth.passwords import hash_password
 from wall.cli_common import load_or_report
+from wall.paths import DEPLOY_DIR
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CONFIG, INVENTORY, USERS, ENV = "wall_config.yaml", "cameras.csv", "users.yaml", "citywall.env"
@@ -44,6 +47,7 @@ def _init_command(args: argparse.Namespace) -> int:
     password = secrets.token_urlsafe(12)
     _write_private(directory / USERS, users_yaml(args.admin, password))
     _write_private(directory / ENV, env_file())
+    shutil.copytree(DEPLOY_DIR, directory / "deploy", dirs_exist_ok=True)
     if load_or_report(directory / CONFIG) is None:
         return 1  # a template that does not validate is our bug: say so loudly
     print(
@@ -53,6 +57,7 @@ def _init_command(args: argparse.Namespace) -> int:
         f"  {USERS}         who signs in; first admin: {args.admin} / {password} "
         "(shown once; only its hash is kept)\n"
         f"  {ENV}       generated keys, mode 0600 (EnvironmentFile of the systemd units)\n"
+        "  deploy/            systemd units, the nginx site, backup scripts (docs/deploy.md)\n"
         f"Next: citywall check-config {directory / CONFIG}"
     )
     return 0

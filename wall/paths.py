@@ -15,6 +15,7 @@ _PACKAGED = _PACKAGE / "_shipped"
 SHIPPED_DIR = _PACKAGED if _PACKAGED.is_dir() else _PACKAGE.parent
 ASSETS_DIR = SHIPPED_DIR / "assets"
 SHIPPED_CONFIG = SHIPPED_DIR / "wall_config.yaml"
+DEPLOY_DIR = SHIPPED_DIR / "deploy"  # systemd units, nginx site, backup scripts
 
 
 def default_config_path() -> Path:

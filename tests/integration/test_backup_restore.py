@@ -1,4 +1,4 @@
-"""Backup and restore as docs/backup.md says (scripts/backup.sh, scripts/restore.sh),
+"""Backup and restore as docs/backup.md says (deploy/backup/backup.sh, restore.sh),
 once, with real parts: a Redis fed by the aggregator, the audit log and snapshot
 files; restored into a fresh Redis, the web tier reads the same KPIs, the audit log
 is intact and every snapshot is back."""
@@ -22,7 +22,7 @@ from wall.auth.audit import AuditLog
 from wall.config import load_config
 from wall.control.snapshots import SnapshotStore
 
-SCRIPTS = ROOT / "scripts"
+SCRIPTS = ROOT / "deploy" / "backup"
 
 
 def _kpis(client: redis.Redis) -> dict[str, float]:

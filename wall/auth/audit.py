@@ -7,12 +7,12 @@ Writers pass what they changed; nothing here decides what is worth recording.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, cast
 
 import redis
-from flask import has_request_context, request
 
 from core.keys import Keys
 
@@ -40,8 +40,8 @@ class AuditLog:
         address: str | None = None,
     ) -> str:  # fmt: skip
         """One entry; ``address`` defaults to the current request's client address."""
-        if address is None and has_request_context():
-            address = request.remote_addr
+        if address is None:
+            address = _request_address()
         fields = {
             "who": who,
             "action": action,
@@ -58,6 +58,17 @@ class AuditLog:
         raw = cast(list[tuple[bytes, dict[bytes, bytes]]],
                    self._client.xrevrange(self._stream, count=count))  # fmt: skip
         return [_entry(entry_id, fields) for entry_id, fields in raw]
+
+
+def _request_address() -> str | None:
+    """The client address of the request being served, if any. Flask is looked up, not
+    imported: the CLI records entries too and must not load the web tier for it (and
+    where Flask was never imported there is no request)."""
+    flask = sys.modules.get("flask")
+    if flask is None or not flask.has_request_context():
+        return None
+    address: str | None = flask.request.remote_addr
+    return address
 
 
 def _entry(entry_id: bytes, fields: dict[bytes, bytes]) -> AuditEntry:

@@ -37,6 +37,7 @@ from wall.config.sections import IpNetwork, WebSpec
 from wall.live.observe import LiveObserver, ScreenStreams
 from wall.live.sse import screen_streams
 from wall.services import Services
+from wall.web.security import forwarded_by_stranger
 
 METRICS_PATH: Final = "/metrics"
 REGISTRY_KEY: Final = "citywall.metrics"  # server.extensions: the app's WebMetrics
@@ -175,6 +176,8 @@ def web_metrics(server: Flask) -> WebMetrics | None:
 def allowed_to_scrape(allowed: Sequence[IpNetwork]) -> bool:
     """The request comes straight from an allowed address (or through a proxy whose
     forwarded address the server resolved, and that address is allowed)."""
+    if forwarded_by_stranger(request.environ):
+        return False  # the socket address is some proxy's, not the scraper's
     forwarded = any(name in request.headers for name in FORWARDED_HEADERS)
     if forwarded and "werkzeug.proxy_fix.orig" not in request.environ:
         return False

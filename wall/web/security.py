@@ -94,6 +94,16 @@ class SecureWhenHttps(SecureCookieSessionInterface):
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# WSGI environ key set when forwarded headers came from an address that is not a trusted
+# proxy: the socket address is then a proxy's, not the client's.
+UNTRUSTED_FORWARD = "citywall.untrusted_forward"
+
+
+def forwarded_by_stranger(environ: WSGIEnvironment) -> bool:
+    """The request carried X-Forwarded-* from an address we do not trust as a proxy
+    (for example nginx on this machine while ``web.trusted_proxies`` is empty)."""
+    return bool(environ.get(UNTRUSTED_FORWARD))
+
 
 def trust_proxies(server: Flask, networks: tuple[Network, ...]) -> None:
     """Believe X-Forwarded-For/-Proto/-Host/-Prefix only on requests whose socket
@@ -113,8 +123,10 @@ class TrustedProxyFix:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if self._trusted(environ.get("REMOTE_ADDR", "")):
             return self._proxied(environ, start_response)
-        for name in FORWARDED:  # not from our proxy: nobody downstream may read them
-            environ.pop(name, None)
+        stripped = [name for name in FORWARDED if environ.pop(name, None) is not None]
+        if stripped:  # not from our proxy: nobody downstream may read them, and
+            # the request is known to have come through some proxy (see forwarded_by_stranger)
+            environ[UNTRUSTED_FORWARD] = True
         return self._direct(environ, start_response)
 
     def _trusted(self, address: str) -> bool:

@@ -2,7 +2,7 @@
 # Back up one citywall hall: Redis (live state, KPIs, event streams, audit log,
 # snapshot records) and the snapshot files. docs/backup.md says when and how.
 #
-#   scripts/backup.sh REDIS_URL SNAPSHOTS_DIR OUT_DIR
+#   backup.sh REDIS_URL SNAPSHOTS_DIR OUT_DIR
 #
 # Redis is read with `redis-cli --rdb` (a consistent point-in-time copy taken by the
 # server, no stop needed); the snapshots are a tar of their directory. Writes

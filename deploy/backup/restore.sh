@@ -1,9 +1,9 @@
 #!/bin/sh
-# Restore a backup of scripts/backup.sh into a STOPPED, EMPTY Redis data directory and
+# Restore a backup of backup.sh into a STOPPED, EMPTY Redis data directory and
 # a snapshot directory. docs/backup.md has the whole procedure (stop citywall and
 # Redis first; start Redis after, then citywall).
 #
-#   scripts/restore.sh BACKUP_DIR REDIS_DATA_DIR SNAPSHOTS_DIR
+#   restore.sh BACKUP_DIR REDIS_DATA_DIR SNAPSHOTS_DIR
 #
 # Redis with appendonly yes loads its append-only file, not dump.rdb: after this
 # script, start Redis ONCE with `--appendonly no` (it loads dump.rdb), then run
