@@ -11,6 +11,7 @@ from dash.development.base_component import Component
 from wall.auth.audit import AuditEntry
 from wall.config.models import Camera
 from wall.html_attrs import attrs
+from wall.i18n import Translator
 from wall.tile_view import TileContext
 
 
@@ -37,7 +38,7 @@ def audit_table(ctx: TileContext, entries: list[AuditEntry]) -> Component:
             [
                 html.Td(datetime.fromtimestamp(e.at_ms / 1000, zone).strftime("%m-%d %H:%M:%S")),
                 html.Td(e.who),
-                html.Td(e.action),
+                html.Td(action_label(e.action, ctx.translate), title=e.action),
                 html.Td(_short(e.after), title=_short(e.before, 400)),
             ]
         )
@@ -46,6 +47,12 @@ def audit_table(ctx: TileContext, entries: list[AuditEntry]) -> Component:
     t = ctx.translate
     head = html.Tr([html.Th(t(f"console.audit_{c}")) for c in ("when", "who", "what", "after")])
     return html.Table([html.Thead(head), html.Tbody(rows)], className="cw-console__table")
+
+
+def action_label(action: str, translate: Translator) -> str:
+    """The action in the operator's language; an action without a label shows as recorded."""
+    key = f"audit.action.{action}"
+    return translate(key) if translate.has(key) else action
 
 
 def _short(value: object, limit: int = 120) -> str:

@@ -165,7 +165,7 @@ def test_operator_switches_a_tile_and_the_wall_plays_the_new_camera(
         ),
     )
     WebDriverWait(console, 10).until(
-        lambda d: "tile.show" in d.find_element(By.ID, "console-audit").text
+        lambda d: "切换画面" in d.find_element(By.ID, "console-audit").text
     )
     assert console_errors(wall) == []
     assert console_errors(console) == []
@@ -240,7 +240,7 @@ def test_an_urgent_case_pops_up_the_nearest_camera_and_acknowledging_reverts(
     wait_playing(wall, "alarm", "XY-010")
     assert not wall.find_elements(By.CSS_SELECTOR, "#tile-alarm .cw-camera__alarm")
     WebDriverWait(console, 10).until(
-        lambda d: "alarm.acknowledge" in d.find_element(By.ID, "console-audit").text
+        lambda d: "确认报警" in d.find_element(By.ID, "console-audit").text
     )
     assert console_errors(wall) == []
     assert console_errors(console) == []
@@ -309,7 +309,7 @@ def test_an_admin_makes_and_revokes_a_wall_pcs_token(stack: LiveStack, browser: 
     device_id = url.split("token=")[1].split(".")[0]
     click(console, f'[data-device="{device_id}"] button')
     WebDriverWait(console, 10).until(
-        lambda d: "token.revoke" in d.find_element(By.ID, "console-audit").text
+        lambda d: "吊销设备令牌" in d.find_element(By.ID, "console-audit").text
     )
     # its next request is refused: a new video token, or the page itself
     status = wall_pc.execute_script(
