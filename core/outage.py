@@ -14,12 +14,15 @@ import redis
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# What a Redis outage looks like from redis-py: refused, reset, timed out, or the
-# server still loading its append-only file after a restart.
+# What a Redis outage looks like from redis-py: refused, reset, timed out, the server
+# still loading its append-only file after a restart, or (around a Sentinel failover)
+# a server that is a replica now or whose master is down.
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     redis.ConnectionError,
     redis.TimeoutError,
     redis.BusyLoadingError,
+    redis.ReadOnlyError,
+    redis.exceptions.MasterDownError,
     ConnectionError,
     OSError,
 )

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -58,10 +59,12 @@ class EmbeddedRedis:
         data_dir: Path | None = None,
         fsync: str = "everysec",
         appendonly: bool = True,  # False: load dump.rdb (restoring a backup, docs/backup.md)
+        extra_args: Sequence[str] = (),  # more settings, e.g. ("--replicaof", "127.0.0.1 6379")
     ) -> None:
         self.port = port or free_port()
         self.fsync = fsync
         self.appendonly = appendonly
+        self.extra_args = tuple(extra_args)
         self._own_dir = data_dir is None
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="citywall-redis-"))
         self._process: subprocess.Popen[bytes] | None = None
@@ -87,6 +90,7 @@ class EmbeddedRedis:
             "--save", "",
             "--daemonize", "no",
             "--protected-mode", "yes",
+            *self.extra_args,
         ]  # fmt: skip
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "redis.log").open("ab")

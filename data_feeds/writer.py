@@ -3,6 +3,11 @@
 A batch that fails half-way because Redis went away is written again whole; the
 events that had landed are then in the stream twice, which the aggregator's
 idempotency (by event id) makes harmless.
+
+With ``replicas=N`` a batch counts as written only once N replicas have it (Redis
+``WAIT``): an event the producer was told is stored then survives the master's death
+and a Sentinel failover (docs/scale.md, "Redis high availability"). If the replicas
+do not confirm in time the batch is written again, like after an outage.
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ from data_feeds.events import Event, stream_of, to_fields
 # A safety net, not the trimming policy: the aggregator trims what it has applied
 # (MINID). This cap only bounds a stream nobody consumes.
 DEFAULT_MAXLEN = 1_000_000
+REPLICA_TIMEOUT_MS = 1_000  # how long WAIT waits for the replicas before writing again
+
+
+class NotReplicated(redis.ConnectionError):
+    """The master stored the batch but fewer replicas than asked confirmed it: a
+    failover now could lose it, so it is treated as not written (an outage)."""
 
 
 class EventWriter:
@@ -27,10 +38,12 @@ class EventWriter:
         keys: Keys | None = None,
         maxlen: int = DEFAULT_MAXLEN,
         stop: Callable[[], bool] = lambda: False,
+        replicas: int = 0,
     ) -> None:
         self._client = client
         self._keys = keys or Keys()
         self._maxlen = maxlen
+        self._replicas = replicas
         self._stop = stop
         self._backoff = Backoff()
         self.written = 0
@@ -52,5 +65,14 @@ class EventWriter:
         pipe = self._client.pipeline(transaction=False)
         for stream, fields in entries:
             pipe.xadd(stream, fields, maxlen=self._maxlen, approximate=True)  # type: ignore[arg-type]
-        pipe.execute()
+        try:
+            pipe.execute()
+        except redis.ResponseError as exc:
+            if str(exc).startswith("NOREPLICAS"):  # min-replicas-to-write refused it
+                raise NotReplicated(str(exc)) from exc
+            raise
+        if self._replicas:
+            confirmed = int(self._client.wait(self._replicas, REPLICA_TIMEOUT_MS))
+            if confirmed < self._replicas:
+                raise NotReplicated(f"{confirmed} of {self._replicas} replica(s) confirmed")
         return True

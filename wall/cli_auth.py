@@ -8,9 +8,8 @@ import getpass
 import sys
 from typing import Any
 
-import redis
-
 from core.keys import Keys
+from core.redis_url import connect
 from wall.auth.devices import DeviceTokens
 from wall.auth.passwords import WeakPasswordError, hash_password
 from wall.cli_common import add_config_arg, add_redis_arg, load_or_report, redis_url
@@ -42,7 +41,7 @@ def _token_command(args: argparse.Namespace) -> int:
     config = load_or_report(args.config)
     if config is None:
         return 1
-    client = redis.Redis.from_url(redis_url(config, args.redis_url))
+    client = connect(redis_url(config, args.redis_url))
     try:
         keys = Keys(config.redis.prefix)
         tokens = DeviceTokens(client, keys)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.keys import Keys
+from core.redis_url import connect
 from wall.cli_common import (
     add_config_arg,
     add_redis_arg,
@@ -79,7 +80,6 @@ def parse_duration(text: str) -> timedelta:
 
 
 def _simulate_command(args: argparse.Namespace) -> int:
-    import redis
 
     from data_feeds.simulator import CitySettings, Simulator
     from data_feeds.writer import EventWriter
@@ -92,7 +92,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
         return 2
     setup_logging()
     stopped = stop_on_signals()
-    client = redis.Redis.from_url(redis_url(config, args.redis_url))
+    client = connect(redis_url(config, args.redis_url))
     (south, west), (north, east) = config.map.bounds
     settings = CitySettings(
         bounds=((south, west), (north, east)),
@@ -101,7 +101,9 @@ def _simulate_command(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     start = args.start or datetime.now().astimezone()
-    writer = EventWriter(client, _keys(config), stop=lambda: stopped[0])
+    writer = EventWriter(
+        client, _keys(config), stop=lambda: stopped[0], replicas=config.redis.replicas_to_ack
+    )
     simulator = Simulator(
         settings, writer.write, speed=args.speed, start=start,
         backfill_from=start - args.backfill if args.backfill else None,
@@ -119,7 +121,6 @@ def _simulate_command(args: argparse.Namespace) -> int:
 
 
 def _aggregate_command(args: argparse.Namespace) -> int:
-    import redis
 
     from data_feeds.aggregator import Aggregator, AggregatorSettings
 
@@ -129,7 +130,7 @@ def _aggregate_command(args: argparse.Namespace) -> int:
     setup_logging()
     stopped = stop_on_signals()
     url = redis_url(config, args.redis_url)
-    client = redis.Redis.from_url(url)
+    client = connect(url)
     settings = AggregatorSettings(consumer=args.consumer, timezone=config.wall.timezone)
     aggregator = Aggregator(client, settings, _keys(config))
     metrics = None

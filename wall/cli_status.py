@@ -21,13 +21,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, cast
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
 from core.camera_status import ONLINE, camera_statuses
 from core.keys import AGGREGATOR_GROUP, Keys
 from core.outage import OUTAGE_ERRORS
+from core.redis_url import connect, is_sentinel_url, redacted
 from core.secrets import RELAY_ENV, SESSION_ENV, env_weaknesses, state_file
 from core.web_heartbeat import WebBeat
 from wall.cli_common import add_config_arg, add_redis_arg, load_or_report, snapshots_dir
@@ -102,7 +102,7 @@ def gather(
     keys = Keys(config.redis.prefix)
     client = None
     if redis_url:
-        client = redis.Redis.from_url(
+        client = connect(
             redis_url, socket_timeout=timeout, socket_connect_timeout=timeout,
             client_name="citywall-status",
         )  # fmt: skip
@@ -144,11 +144,12 @@ def _guarded(
 def redis_status(client: redis.Redis | None, url: str | None) -> Part:
     if client is None or not url:
         return Part("redis", "down", "not configured: set REDIS_URL or redis.url")
-    shown = masked_url(url)
+    shown = redacted(url)
     try:
         server: dict[str, Any] = client.info("server")
         persistence: dict[str, Any] = client.info("persistence")
         memory: dict[str, Any] = client.info("memory")
+        replication: dict[str, Any] = client.info("replication")
     except OUTAGE_ERRORS as exc:
         return Part("redis", "down", f"{shown}: {exc}", {"url": shown})
     except redis.ResponseError as exc:  # e.g. NOAUTH: it answers, but not to us
@@ -168,6 +169,8 @@ def redis_status(client: redis.Redis | None, url: str | None) -> Part:
         "aof_last_write_status": persistence.get("aof_last_write_status"),
         "rdb_last_bgsave_status": persistence.get("rdb_last_bgsave_status"),
         "used_memory": memory.get("used_memory_human"),
+        "role": replication.get("role"),
+        "replicas": int(replication.get("connected_slaves") or 0),
     }
     durable = appendonly == "yes" or bool(save)
     summary = f"{shown}: Redis {details['version']}, appendonly {appendonly}"
@@ -176,12 +179,17 @@ def redis_status(client: redis.Redis | None, url: str | None) -> Part:
     if last_save:
         summary += f", last save {_age(time.time() - last_save)} ago"
     summary += f", {details['used_memory']} used"
+    lonely = is_sentinel_url(url) and details["replicas"] == 0
+    if is_sentinel_url(url) or details["replicas"]:
+        summary += f", {details['role']} with {details['replicas']} replica(s)"
+    if lonely:
+        summary += "; NO replica: a failover would have nothing to promote"
     if not durable:
         summary += "; NOT persisted (appendonly no, no save points): a restart loses the state"
     failed = persistence.get("aof_last_write_status") not in (None, "ok")
     if failed:
         summary += "; the append-only file's last write FAILED"
-    return Part("redis", "warn" if failed or not durable else "up", summary, details)
+    return Part("redis", "warn" if failed or not durable or lonely else "up", summary, details)
 
 
 def _config_get(client: redis.Redis, name: str) -> str | None:
@@ -192,19 +200,6 @@ def _config_get(client: redis.Redis, name: str) -> str | None:
         return None
     value = reply.get(name, reply.get(name.encode()))
     return value.decode() if isinstance(value, bytes) else value
-
-
-def masked_url(url: str) -> str:
-    """The URL without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 # ── the aggregator ────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from core.redis_url import connect, connect_async
 from core.secrets import refuse_to_expose, relay_key
 from streams.packets import StreamName
 from wall.cli_common import add_config_arg, load_or_report, setup_logging
@@ -52,11 +53,10 @@ def _relay_command(args: argparse.Namespace) -> int:
 
 def _relay_key(config: WallConfig, redis_url: str | None) -> str:
     """The key the web tier signs viewer tokens with (shared through Redis if generated)."""
-    import redis
 
     from core.keys import Keys
 
-    client = redis.Redis.from_url(redis_url, socket_timeout=5) if redis_url else None
+    client = connect(redis_url, socket_timeout=5) if redis_url else None
     try:
         return relay_key(client, Keys(config.redis.prefix), config.relay.token).value
     finally:
@@ -82,7 +82,11 @@ async def _serve(
         host_addresses=tuple(spec.host_addresses),
         cors_origins=("*",),
     )
-    sink = _event_sink(redis_url, config.redis.prefix) if redis_url else None
+    sink = (
+        _event_sink(redis_url, config.redis.prefix, config.redis.replicas_to_ack)
+        if redis_url
+        else None
+    )
     print(
         f"citywall relay: {len(config.cameras.items)} cameras on "
         f"http://{settings.host}:{settings.port}/whep/<camera>",
@@ -91,15 +95,12 @@ async def _serve(
     await run_relay(settings, camera_urls(config), open_source, sink)
 
 
-def _event_sink(url: str, prefix: str) -> Any:
+def _event_sink(url: str, prefix: str, replicas: int = 0) -> Any:
     """Camera states as events on ``citywall:cameras``: the aggregator applies them like
     any producer's (one writer of the live state). The blocking write (it retries
     through Redis outages) runs in a thread, off the video path. The relay's own view
     (connecting / online / offline, last error) also goes to ``relay:cameras``."""
     from datetime import UTC, datetime
-
-    import redis
-    import redis.asyncio
 
     from core.camera_status import CameraStatus
     from core.keys import Keys
@@ -107,9 +108,9 @@ def _event_sink(url: str, prefix: str) -> Any:
     from data_feeds.writer import EventWriter
     from streams.relay.status import redis_status_sink
 
-    writer = EventWriter(redis.Redis.from_url(url), Keys(prefix))
+    writer = EventWriter(connect(url), Keys(prefix), replicas=replicas)
     # The relay's own view, connecting included, with the last error: for operators.
-    relay_view = redis_status_sink(redis.asyncio.Redis.from_url(url), Keys(prefix).relay_cameras)
+    relay_view = redis_status_sink(connect_async(url), Keys(prefix).relay_cameras)
 
     async def sink(camera_id: str, status: CameraStatus) -> None:
         await relay_view(camera_id, status)

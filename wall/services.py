@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import redis
-
 from core.keys import Keys
+from core.redis_url import connect
 from core.secrets import relay_key, session_secret
 from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
@@ -73,7 +72,7 @@ def open_services(
             secret=session_secret(None, keys).value,
             relay_key=relay_key(None, keys, config.relay.token).value,
         )
-    client = redis.Redis.from_url(redis_url, socket_timeout=2)
+    client = connect(redis_url, socket_timeout=2)
     key = relay_key(client, keys, config.relay.token).value
     store = SnapshotStore(client, config, snapshots_at, relay_key=key)
     control = WallControl(client, config)

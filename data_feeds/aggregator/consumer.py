@@ -20,6 +20,7 @@ import redis
 
 from core.keys import AGGREGATOR_GROUP, UPDATES_MAXLEN, Keys, StreamName
 from core.outage import OUTAGE_ERRORS, Backoff, retry_forever
+from core.redis_url import twin
 from data_feeds.aggregator.applier import ScriptApplier
 from data_feeds.aggregator.batch import Batch, BatchBuilder, Entry, add_dead
 from data_feeds.aggregator.maintenance import Maintenance, RetentionPolicy
@@ -123,14 +124,27 @@ class Aggregator:
                 self._next_maintenance = now + self._settings.maintenance_every_s
                 self._maintenance.run()
         except OUTAGE_ERRORS:
-            # What was read but not acknowledged is still pending on the server:
-            # read our own pending entries first once Redis is back.
-            self._recovering = True
-            self._waiting = None
-            self._applier.abandon()
-            self.stats.reconnects += 1
+            self._start_over()
             raise
+        except redis.ResponseError as exc:
+            if not str(exc).startswith("NOGROUP"):
+                raise
+            # The server we now talk to lacks a stream or our group: a replica promoted
+            # while it was still loading, or a stream deleted by hand. Make them again
+            # and carry on (the entries themselves are where the server has them).
+            log.warning("aggregator: %s; creating the consumer groups again", exc)
+            self._start_over()
+            self.ensure_groups()
+            return 0
         return handled
+
+    def _start_over(self) -> None:
+        # What was read but not acknowledged is still pending on the server:
+        # read our own pending entries first once Redis is back.
+        self._recovering = True
+        self._waiting = None
+        self._applier.abandon()
+        self.stats.reconnects += 1
 
     def drain(self, idle_rounds: int = 2) -> int:
         """Apply until no new entries arrive (tests and benchmarks)."""
@@ -263,7 +277,4 @@ def _constants(keys: Keys, settings: AggregatorSettings) -> str:
 def _decoding_twin(client: redis.Redis) -> redis.Redis:
     """A client to the same server that decodes replies in hiredis (C), keeping bytes
     that are not UTF-8 as surrogates instead of failing the whole reply."""
-    kwargs = dict(client.connection_pool.connection_kwargs)
-    kwargs.update(decode_responses=True, encoding_errors="surrogateescape")
-    pool = redis.ConnectionPool(connection_class=client.connection_pool.connection_class, **kwargs)
-    return redis.Redis(connection_pool=pool)
+    return twin(client, decode_responses=True, encoding_errors="surrogateescape")

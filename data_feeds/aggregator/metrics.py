@@ -21,6 +21,7 @@ from prometheus_client.registry import Collector
 
 from core.keys import AGGREGATOR_GROUP, STREAMS, Keys
 from core.outage import OUTAGE_ERRORS
+from core.redis_url import connect
 from data_feeds.aggregator.consumer import Aggregator
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ def _per_stream(name: str, help_text: str, counts: Mapping[str, int]) -> Counter
 
 def aggregator_registry(aggregator: Aggregator, redis_url: str, keys: Keys) -> CollectorRegistry:
     """A registry of the aggregator's own, reading Redis on its own short-timeout client."""
-    client = redis.Redis.from_url(
+    client = connect(
         redis_url, socket_timeout=2, socket_connect_timeout=2, client_name="citywall-metrics"
     )
     registry = CollectorRegistry(auto_describe=False)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from wall.cli_status import masked_url, relay_url, secrets_status
+from core.redis_url import redacted as masked_url
+from wall.cli_status import relay_url, secrets_status
 from wall.config.sections import RelaySpec
 
 

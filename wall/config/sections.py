@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from core.keys import DEFAULT_PREFIX
+from core.redis_url import is_sentinel_url, parse_sentinel_url
 from core.secrets import weakness
 from wall.config.base import StrictModel
 
@@ -144,15 +145,38 @@ class MapSpec(StrictModel):
         return south <= lat <= north and west <= lon <= east
 
 
+REDIS_SCHEMES = ("redis", "rediss", "unix", "redis+sentinel", "rediss+sentinel")
+
+
 class RedisSpec(StrictModel):
     """Where the live data lives."""
 
     url: str | None = Field(
         default=None,
-        description="redis:// URL; omit (or leave ${REDIS_URL:-} empty) "
-        "and the demo starts a private server.",
+        description="redis:// URL, or redis+sentinel://HOST:PORT[,HOST:PORT…]/SERVICE[/DB] "
+        "to follow the master that Redis Sentinel names (docs/scale.md); omit (or leave "
+        "${REDIS_URL:-} empty) and the demo starts a private server.",
     )
     prefix: str = Field(default=DEFAULT_PREFIX, description="Key prefix for every stream and key.")
+    replicas_to_ack: int = Field(
+        default=0,
+        ge=0,
+        le=8,
+        description="Replicas that must hold an event before a producer (simulator, "
+        "relay, ingest) counts it as written (Redis WAIT). 1 with Sentinel: an "
+        "acknowledged event then survives the master's death. 0: the master's word.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value and value.split("://", 1)[0].lower() not in REDIS_SCHEMES:
+            raise ValueError(
+                f"must start with one of {', '.join(s + '://' for s in REDIS_SCHEMES)}"
+            )
+        if value and is_sentinel_url(value):
+            parse_sentinel_url(value)  # RedisUrlError (a ValueError) says what is wrong
+        return value
 
     @field_validator("url")
     @classmethod

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import redis
-
+from core.redis_url import connect
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.hub import HubSettings, LiveHub
@@ -24,9 +23,7 @@ def open_hub(
     settings: HubSettings | None = None,
 ) -> LiveHub:
     """A started hub on its own connection (its reads block up to half a second)."""
-    client = redis.Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=2, client_name="citywall-web"
-    )
+    client = connect(url, socket_timeout=5, socket_connect_timeout=2, client_name="citywall-web")
     hub = LiveHub(client, config, tiles, translate, settings)
     hub.start()
     return hub
