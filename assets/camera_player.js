@@ -21,11 +21,17 @@
 
   // A token for this camera, for this signed-in person, valid a minute: from the
   // wall's server (same origin, session cookie), never a shared secret in the page.
+  // With several relay nodes the grant also names the node that relays the camera
+  // (null: the tile's own relay).
   async function grantToken(cameraId) {
     const id = encodeURIComponent(cameraId);
     const grant = await fetch(`/video/token?camera=${id}`, { credentials: "same-origin" });
     if (!grant.ok) throw new Error(`token ${grant.status}`);
-    return (await grant.json()).token;
+    return grant.json();
+  }
+
+  function relayOf(grant, fallback) {
+    return (grant.relay || fallback).replace(/\/$/, "");
   }
 
   class Player {
@@ -86,15 +92,16 @@
           }, DISCONNECT_MS);
         }
       };
-      const base = this.tile.dataset.relay.replace(/\/$/, "");
       const id = encodeURIComponent(this.cell.dataset.cameraId);
       // The token and the offer at the same time: neither waits for the other.
       // No waiting for ICE gathering: the relay learns our address from our checks.
-      const [token] = await Promise.all([
+      const [grant] = await Promise.all([
         grantToken(this.cell.dataset.cameraId),
         pc.createOffer().then((offer) => pc.setLocalDescription(offer)),
       ]);
-      this.token = token;
+      const base = relayOf(grant, this.tile.dataset.relay);
+      this.base = base;
+      this.token = grant.token;
       const response = await fetch(`${base}/whep/${id}?stream=${this.cell.dataset.stream}`, {
         method: "POST",
         headers: {
@@ -134,7 +141,12 @@
       }
       const session = this.session;
       try {
-        const token = await grantToken(cameraId);
+        const grant = await grantToken(cameraId);
+        const token = grant.token;
+        if (relayOf(grant, this.tile.dataset.relay) !== this.base) {
+          this.restart(); // another relay node has this camera: a session there
+          return;
+        }
         const url = new URL(session);
         url.pathname += "/switch";
         url.search = `?camera=${encodeURIComponent(cameraId)}&stream=${this.cell.dataset.stream}`;
@@ -296,11 +308,11 @@
     // one), so its switch finds a keyframe waiting. Best effort: failures are quiet.
     async warm(relay, cameraId, stream) {
       try {
-        const token = await grantToken(cameraId);
+        const grant = await grantToken(cameraId);
         const id = encodeURIComponent(cameraId);
-        await fetch(`${relay.replace(/\/$/, "")}/whep/${id}/warm?stream=${stream}`, {
+        await fetch(`${relayOf(grant, relay)}/whep/${id}/warm?stream=${stream}`, {
           method: "POST",
-          headers: { Authorization: `Bearer ${token}` },
+          headers: { Authorization: `Bearer ${grant.token}` },
         });
       } catch (err) {
         console.info("citywall camera", cameraId, "warm-up failed:", String(err));

@@ -157,6 +157,11 @@ class Keys:
         """camera -> the relay's own view of it (connecting included, last error)."""
         return self.prefix + "relay:cameras"
 
+    @property
+    def relay_nodes(self) -> str:
+        """node id -> the relay node's heartbeat (core.relay_nodes.RelayNode as JSON)."""
+        return self.prefix + "relay:nodes"
+
     # ── the web tier: sign-in, audit, evidence ─────────────────────────────
     @property
     def session_secret(self) -> str:

@@ -15,6 +15,7 @@ from dash.development.base_component import Component
 from flask import Flask, Response, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 
+from core.relay_nodes import NodeView
 from core.tokens import TTL_S, sign_viewer_token
 from layouts import Pages, render
 from layouts.admin_panel import register_admin_callbacks
@@ -110,7 +111,7 @@ def create_app(
     gate.install(app.server, services.secret)
     RoleGuard("operator", pages=("/console",), id_prefix="console").install(app.server)
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
-    _install_http_routes(app.server, pages, services.relay_key)
+    _install_http_routes(app.server, pages, services.relay_key, services.relays)
     install_snapshot_routes(app.server, services.snapshots)
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
@@ -131,7 +132,9 @@ def _check_renderers(views: Mapping[str, AnyTileView]) -> None:
 DASH_PAGE_RULES = frozenset({"/", "/<path:path>"})
 
 
-def _install_http_routes(server: Flask, pages: Pages, relay_key: str) -> None:
+def _install_http_routes(
+    server: Flask, pages: Pages, relay_key: str, relays: NodeView | None
+) -> None:
     wall = pages.ctx.config.wall
     camera_ids = pages.ctx.config.camera_ids()
 
@@ -146,7 +149,9 @@ def _install_http_routes(server: Flask, pages: Pages, relay_key: str) -> None:
         if camera_id not in camera_ids:
             return jsonify(error=f"no camera {camera_id!r}"), 404
         token = sign_viewer_token(relay_key, current_name(), camera_id)
-        return jsonify(token=token, ttl_s=TTL_S)
+        # With several relay nodes, the one that owns this camera; else the page's own.
+        owner = relays.owner(camera_id) if relays is not None else None
+        return jsonify(token=token, ttl_s=TTL_S, relay=owner.public_url if owner else None)
 
     @server.before_request
     def _unknown_paths_get_404() -> ResponseReturnValue | None:

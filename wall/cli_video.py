@@ -28,6 +28,19 @@ def add_commands(commands: Any) -> None:
     relay.add_argument(
         "--redis-url", default=None, help="where camera states go (default $REDIS_URL, else none)"
     )
+    relay.add_argument(
+        "--workers", type=int, default=1, metavar="N",
+        help="run N relay nodes on ports PORT..PORT+N-1 (one per core), kept running; "
+        "each camera is relayed by exactly one of them (docs/scale.md)",
+    )  # fmt: skip
+    relay.add_argument(
+        "--node", default=None,
+        help="this node's name among the relay nodes (default HOSTNAME:PORT)",
+    )  # fmt: skip
+    relay.add_argument(
+        "--public-url", default=None,
+        help="where browsers reach this node (default relay.public_url, else http://HOST:PORT)",
+    )  # fmt: skip
     relay.set_defaults(handler=_relay_command)
 
 
@@ -46,8 +59,12 @@ def _relay_command(args: argparse.Namespace) -> int:
         return 1
     setup_logging()  # plain, or JSON with CITYWALL_LOG_FORMAT=json
     redis_url = args.redis_url or os.environ.get("REDIS_URL") or config.redis.url
+    if args.workers > 1:
+        from wall.relay_workers import run_workers
+
+        return run_workers(args, config, redis_url)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config, args.host, args.port, redis_url))
+        asyncio.run(_serve(config, args, redis_url))
     return 0
 
 
@@ -64,9 +81,7 @@ def _relay_key(config: WallConfig, redis_url: str | None) -> str:
             client.close()
 
 
-async def _serve(
-    config: WallConfig, host: str | None, port: int | None, redis_url: str | None
-) -> None:
+async def _serve(config: WallConfig, args: argparse.Namespace, redis_url: str | None) -> None:
     from aiortc import RTCIceServer
 
     from streams.relay.server import RelaySettings, run_relay
@@ -75,8 +90,8 @@ async def _serve(
     spec = config.relay
     settings = RelaySettings(
         token=_relay_key(config, redis_url),
-        host=host or spec.host,
-        port=port or spec.port,
+        host=args.host or spec.host,
+        port=args.port or spec.port,
         grace_s=spec.grace_s,
         ice_servers=tuple(RTCIceServer(urls=url) for url in spec.ice_servers),
         host_addresses=tuple(spec.host_addresses),
@@ -92,7 +107,29 @@ async def _serve(
         f"http://{settings.host}:{settings.port}/whep/<camera>",
         flush=True,
     )
-    await run_relay(settings, camera_urls(config), open_source, sink)
+    membership = _membership(config, args, settings.host, settings.port, redis_url)
+    await run_relay(settings, camera_urls(config), open_source, sink, membership=membership)
+
+
+def _membership(
+    config: WallConfig, args: argparse.Namespace, host: str, port: int, redis_url: str | None
+) -> Any:
+    """This relay as a node of the installation's relays (None without Redis)."""
+    if not redis_url:
+        return None
+    import socket
+
+    from core.keys import Keys
+    from core.relay_nodes import RelayNode
+    from streams.relay.nodes import NodeMembership
+
+    reach = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    node = RelayNode(
+        id=args.node or f"{socket.gethostname()}:{port}",
+        url=f"http://{reach}:{port}",
+        public_url=args.public_url or config.relay.public_url or f"http://{reach}:{port}",
+    )
+    return NodeMembership(connect_async(redis_url), Keys(config.redis.prefix).relay_nodes, node)
 
 
 def _event_sink(url: str, prefix: str, replicas: int = 0) -> Any:

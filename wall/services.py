@@ -15,6 +15,7 @@ from pathlib import Path
 
 from core.keys import Keys
 from core.redis_url import connect
+from core.relay_nodes import NodeView
 from core.secrets import relay_key, session_secret
 from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
@@ -41,6 +42,7 @@ class Services:
     watcher: AlarmWatcher | None = None
     snapshots: SnapshotStore | None = None
     sweeper: SnapshotSweeper | None = None
+    relays: NodeView | None = None  # the relay nodes beating in Redis: who owns a camera
 
     def start(self) -> None:
         """Start the background threads (the hub started when it was opened)."""
@@ -74,7 +76,8 @@ def open_services(
         )
     client = connect(redis_url, socket_timeout=2)
     key = relay_key(client, keys, config.relay.token).value
-    store = SnapshotStore(client, config, snapshots_at, relay_key=key)
+    relays = NodeView(read=lambda: client.hgetall(keys.relay_nodes))
+    store = SnapshotStore(client, config, snapshots_at, relay_key=key, relays=relays)
     control = WallControl(client, config)
     watcher = None
     if config.alarms is not None:
@@ -89,6 +92,7 @@ def open_services(
         watcher=watcher,
         snapshots=store,
         sweeper=SnapshotSweeper(partial(sweep_snapshots, client, config, store.directory)),
+        relays=relays,
     )
 
 

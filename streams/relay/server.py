@@ -16,6 +16,7 @@ from aiortc import RTCIceServer
 
 from core.tokens import check_snapshot_token, check_viewer_token
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
+from streams.relay.nodes import NodeMembership
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
 from streams.relay.snapshot import add_snapshot_route
 from streams.relay.status import StatusSink
@@ -63,6 +64,7 @@ def create_app(
     status_sink: StatusSink | None = None,
     *,
     schedule: ReconnectSchedule = reconnect_delay,
+    membership: NodeMembership | None = None,
 ) -> web.Application:
     """The relay as an aiohttp app (``app[HUB]`` is its hub); cleanup closes everything."""
     if not settings.token:
@@ -82,12 +84,28 @@ def create_app(
         burst_speed=settings.burst_speed,
         connect_timeout_s=settings.connect_timeout_s,
     )
+    if membership is not None:
+        options.owner_elsewhere = membership.owner_elsewhere
     app = create_whep_app(hub, options)
     app[HUB] = hub
     add_snapshot_route(
-        app, hub, lambda token, camera_id: check_snapshot_token(key, token, camera_id)
+        app,
+        hub,
+        lambda token, camera_id: check_snapshot_token(key, token, camera_id),
+        owner_elsewhere=options.owner_elsewhere,
     )
     undo = force_host_addresses(settings.host_addresses) if settings.host_addresses else None
+
+    if membership is not None:
+
+        async def join(_: web.Application) -> None:
+            membership.start()
+
+        async def leave(_: web.Application) -> None:
+            await membership.stop()  # first: the other nodes take our cameras at once
+
+        app.on_startup.append(join)
+        app.on_shutdown.insert(0, leave)
 
     async def close_hub(_: web.Application) -> None:
         await hub.close()  # after on_shutdown closed the peer connections
@@ -105,9 +123,10 @@ async def run_relay(
     status_sink: StatusSink | None = None,
     *,
     stop: asyncio.Event | None = None,
+    membership: NodeMembership | None = None,
 ) -> None:
     """Serve until ``stop`` is set (default: until SIGINT or SIGTERM), then shut down."""
-    app = create_app(settings, cameras, source_factory, status_sink)
+    app = create_app(settings, cameras, source_factory, status_sink, membership=membership)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=5.0)
     await runner.setup()
     loop = asyncio.get_running_loop()

@@ -147,7 +147,10 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def snapshot_handler(
-    hub: CameraHub, check: SnapshotCheck, wait_s: float = WAIT_S
+    hub: CameraHub,
+    check: SnapshotCheck,
+    wait_s: float = WAIT_S,
+    owner_elsewhere: Callable[[str], str | None] = lambda _camera_id: None,
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def get_snapshot(request: web.Request) -> web.Response:
         camera_id = request.match_info["camera_id"]
@@ -160,6 +163,11 @@ def snapshot_handler(
             )
         if snapshot_stream(hub, camera_id) is None:
             return _error(404, f"no camera {camera_id!r}")
+        owner = owner_elsewhere(camera_id)
+        if owner is not None:  # its upstream is on that node, not here
+            return web.json_response(
+                {"error": f"camera {camera_id!r} is relayed by {owner}", "owner": owner}, status=421
+            )
         started = time.monotonic()
         try:
             jpeg, captured_ms = await take_snapshot(hub, camera_id, wait_s)
@@ -179,6 +187,11 @@ def snapshot_handler(
 
 
 def add_snapshot_route(
-    app: web.Application, hub: CameraHub, check: SnapshotCheck, wait_s: float = WAIT_S
+    app: web.Application,
+    hub: CameraHub,
+    check: SnapshotCheck,
+    wait_s: float = WAIT_S,
+    owner_elsewhere: Callable[[str], str | None] = lambda _camera_id: None,
 ) -> None:
-    app.router.add_get("/snapshot/{camera_id}", snapshot_handler(hub, check, wait_s))
+    handler = snapshot_handler(hub, check, wait_s, owner_elsewhere)
+    app.router.add_get("/snapshot/{camera_id}", handler)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 from collections import Counter
@@ -40,6 +41,8 @@ class WhepOptions:
     ice_servers: Sequence[RTCIceServer] = ()
     burst_speed: float | None = None  # GOP burst pace (x real time); None: at once
     connect_timeout_s: float = 30.0  # a session not connected by then is closed
+    # Another relay node owns this camera: its public URL (None: this node owns it).
+    owner_elsewhere: Callable[[str], str | None] = lambda _camera_id: None
 
 
 @dataclass
@@ -194,10 +197,20 @@ def _bearer(
         )
 
 
+def refuse_if_owned_elsewhere(owner_elsewhere: Callable[[str], str | None], camera_id: str) -> None:
+    """421 naming the owner when another live node owns the camera: there is one
+    upstream per camera across the relay nodes (core.relay_nodes)."""
+    owner = owner_elsewhere(camera_id)
+    if owner is not None:
+        said = {"error": f"camera {camera_id!r} is relayed by {owner}", "owner": owner}
+        raise web.HTTPMisdirectedRequest(text=json.dumps(said), content_type="application/json")
+
+
 async def post_offer(request: web.Request) -> web.Response:
     sessions = request.app[SESSIONS]
     _bearer(request, sessions.options.check_token)
     camera_id = request.match_info["camera_id"]
+    refuse_if_owned_elsewhere(sessions.options.owner_elsewhere, camera_id)
     streams = sessions.hub.streams_of(camera_id)
     if not streams:
         raise web.HTTPNotFound(text=f"no camera {camera_id!r}\n")
@@ -249,6 +262,7 @@ async def switch_session(request: web.Request) -> web.Response:
     if stream not in sessions.hub.streams_of(new_camera):
         raise web.HTTPNotFound(text=f"no {stream} stream of camera {new_camera!r}\n")
     _bearer(request, sessions.options.check_token, camera_id=new_camera)
+    refuse_if_owned_elsewhere(sessions.options.owner_elsewhere, new_camera)
     sessions.switch(session, new_camera, stream)
     location = f"/whep/{new_camera}/sessions/{session.id}"
     return web.Response(status=200, text="switched\n", headers={"Location": location})
@@ -260,6 +274,7 @@ async def warm_camera(request: web.Request) -> web.Response:
     sessions = request.app[SESSIONS]
     _bearer(request, sessions.options.check_token)
     camera_id = request.match_info["camera_id"]
+    refuse_if_owned_elsewhere(sessions.options.owner_elsewhere, camera_id)
     stream = request.query.get("stream", "main")
     if stream not in STREAM_NAMES:
         raise web.HTTPBadRequest(text=f"stream must be one of {', '.join(STREAM_NAMES)}\n")

@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from core.keys import Keys
+from core.relay_nodes import NodeView
 from core.tokens import sign_snapshot_token
 from wall.auth.audit import AuditLog
 from wall.config.models import CAMERA_ID_PATTERN, WallConfigBase
@@ -81,6 +82,7 @@ class SnapshotStore:
         fetch: Fetch | None = None,
         relay_key: str | None = None,
         clock: Callable[[], float] = time.time,
+        relays: NodeView | None = None,
     ) -> None:
         self._client = client
         self._config = config
@@ -88,6 +90,7 @@ class SnapshotStore:
         self._directory = directory.resolve()
         self._fetch = fetch
         self._relay_key = relay_key  # signs the snapshot tokens the relay checks
+        self._relays = relays  # the relay nodes: a camera's snapshot comes from its owner
         self._clock = clock
         keys = Keys(config.redis.prefix)
         self._stream = keys.snapshots
@@ -188,9 +191,13 @@ class SnapshotStore:
         finally:
             partial.unlink(missing_ok=True)
 
-    def relay_url(self) -> str:
-        """Where this server reaches the relay (its listening address; any-address means
-        this machine)."""
+    def relay_url(self, camera_id: str | None = None) -> str:
+        """Where this server reaches the relay of ``camera_id``: the node that owns it
+        when relay nodes beat in Redis, else the configured relay (its listening
+        address; any-address means this machine)."""
+        owner = self._relays.owner(camera_id) if self._relays and camera_id else None
+        if owner is not None:
+            return owner.url
         relay = self._config.relay
         host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(relay.host, relay.host)
         if ":" in host:
@@ -201,7 +208,8 @@ class SnapshotStore:
         if self._relay_key is None:
             raise SnapshotError("no key shared with the video relay")
         token = sign_snapshot_token(self._relay_key, user, camera_id)
-        url = f"{self.relay_url()}/snapshot/{urllib.parse.quote(camera_id, safe='')}"
+        base = self.relay_url(camera_id)
+        url = f"{base}/snapshot/{urllib.parse.quote(camera_id, safe='')}"
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
         try:
@@ -212,7 +220,7 @@ class SnapshotStore:
             raise _relay_refusal(camera_id, exc) from None
         except (OSError, TimeoutError) as exc:  # URLError is an OSError
             reason = getattr(exc, "reason", exc)
-            message = f"the video relay at {self.relay_url()} is unreachable: {reason}"
+            message = f"the video relay at {base} is unreachable: {reason}"
             raise SnapshotError(message) from None
         if len(data) > MAX_JPEG_BYTES or not data.startswith(b"\xff\xd8"):
             raise SnapshotError(f"camera {camera_id}: the relay sent no JPEG")
