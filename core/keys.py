@@ -151,6 +151,19 @@ class Keys:
         """Held by the one aggregator trimming streams and expiring old state."""
         return self.prefix + "lock:maintenance"
 
+    # ── the web tier's shared build (wall.live.shared), per build group ──────
+    def live_builder(self, group: str) -> str:
+        """The lease of the one web worker that builds the live parts."""
+        return f"{self.prefix}live:{group}:builder"
+
+    def live_frames(self, group: str) -> str:
+        """The builder's frames (keyed deltas), followed by every other web worker."""
+        return f"{self.prefix}live:{group}:frames"
+
+    def live_full(self, group: str) -> str:
+        """tile id -> every part of it as the builder last published (for joiners)."""
+        return f"{self.prefix}live:{group}:full"
+
     # ── the video relay ───────────────────────────────────────────────────
     @property
     def relay_cameras(self) -> str:

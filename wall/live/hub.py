@@ -16,6 +16,7 @@ long builds take and when Redis fails.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -39,7 +40,8 @@ from wall.i18n import Translator
 from wall.live.data import LiveData
 from wall.live.observe import LiveObserver
 from wall.live.parts import BoundPart, LiveTile
-from wall.live.values import dumps, keyed_diff, plain
+from wall.live.shared import ELECT_EVERY_S, SharedBuild
+from wall.live.values import REMOVED, dumps, keyed_diff, plain
 
 log = logging.getLogger(__name__)
 _Entry = tuple[bytes, dict[bytes, bytes]]
@@ -110,8 +112,12 @@ class LiveHub:
         tiles: Sequence[LiveTile],
         translate: Translator,
         settings: HubSettings | None = None,
+        shared: SharedBuild | None = None,
     ) -> None:
         self._client = client
+        # With other web workers: one of them builds, the others follow (wall.live.shared).
+        self._shared = shared
+        self._synced = False  # a follower has loaded the builder's whole state
         self._config = config
         self._translate = translate
         self._tiles = {tile.tile_id: tile for tile in tiles}
@@ -176,6 +182,14 @@ class LiveHub:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._shared is not None:
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                self._shared.resign()
+
+    @property
+    def is_builder(self) -> bool:
+        """This process builds the live parts (alone, or for every worker)."""
+        return self._shared is None or self._shared.is_builder
 
     def _run(self) -> None:
         backoff = Backoff()
@@ -191,7 +205,11 @@ class LiveHub:
                 self._stop.wait(1.0)
 
     def cycle(self) -> None:
-        """Wait for updates (or a due rebuild), then build what is due. Public for tests."""
+        """Wait for updates (or a due rebuild), then build what is due; or, when another
+        worker is the builder, follow its frames. Public for tests."""
+        if self._shared is not None and not self._lead(self._shared):
+            self._follow(self._shared)
+            return
         topics = self._read_updates(self._block_ms())
         self._check_heartbeat()
         self._beat()
@@ -206,6 +224,66 @@ class LiveHub:
             elif expired or now - state.built_at >= self._settings.refresh_s:
                 state.pending = True
         self._build_due(now)
+
+    # ── sharing one build among the web workers ──────────────────────────
+    def _lead(self, shared: SharedBuild) -> bool:
+        was = shared.is_builder
+        if shared.elect():
+            if not was:  # taken over (or first): rebuild everything from our state
+                log.info("live hub: %s builds the live parts", shared.me)
+                self._last_id = "$"
+                for state in self._parts.values():
+                    state.pending = True
+            return True
+        if was:
+            log.info("live hub: %s no longer builds; following the builder", shared.me)
+            self._synced = shared.last_id is not None
+        return False
+
+    def _follow(self, shared: SharedBuild) -> None:
+        if not self._synced:
+            self._load(shared.snapshot())
+            self._synced = True
+        frames = shared.follow(min(self._settings.block_ms, int(ELECT_EVERY_S * 1000)))
+        self._check_heartbeat()
+        self._beat()
+        for frame in frames:
+            changed = self._apply(frame.changes)
+            self._latest_update_ms = max(self._latest_update_ms, frame.update_ms)
+            if changed:
+                self._publish(changed, frame.trigger_ms, share=False)
+
+    def _load(self, full: dict[str, str]) -> None:
+        """The builder's whole state, as a joining follower's first frame."""
+        changes: Changes = {}
+        for tile_id, text in full.items():
+            if tile_id in self._tiles:
+                changes[tile_id] = {
+                    name: keyed_diff(self._parts[(tile_id, name)].values, values)
+                    for name, values in json.loads(text).items()
+                    if (tile_id, name) in self._parts
+                }
+        changed = self._apply(changes)
+        if changed:
+            self._publish(changed, share=False)
+
+    def _apply(self, changes: Changes) -> Changes:
+        """Apply another worker's deltas to our parts; what changed here."""
+        changed: Changes = {}
+        for tile_id, parts in changes.items():
+            for name, diff in parts.items():
+                state = self._parts.get((tile_id, name))
+                if state is None or not diff:
+                    continue  # a tile this worker does not serve
+                values = dict(state.values)
+                for key, value in diff.items():
+                    if value is REMOVED:
+                        values.pop(key, None)
+                    else:
+                        values[key] = value
+                state.values = values
+                changed.setdefault(tile_id, {})[name] = diff
+        return changed
 
     def _part(self, tile_id: str, name: str) -> BoundPart:
         return self._specs[(tile_id, name)]
@@ -351,7 +429,7 @@ class LiveHub:
             log.exception("live hub: tile %s, part %s failed", tile_id, part.name)
             return None
 
-    def _publish(self, changed: Changes, trigger_ms: int = 0) -> None:
+    def _publish(self, changed: Changes, trigger_ms: int = 0, share: bool = True) -> None:
         for tile_id in changed:
             parts = {
                 name: state.values
@@ -366,6 +444,8 @@ class LiveHub:
             self._frame = Frame(seq, delta, full, self._latest_update_ms, changed, trigger_ms)
             self._recent.append(self._frame)
             self._changed.notify_all()
+        if share and self._shared is not None and self._shared.is_builder:
+            self._shared.publish(changed, self._full_json, trigger_ms, self._latest_update_ms)
 
     def state(self, tile_id: str) -> dict[str, Any]:
         """A tile's current parts, decoded (tests, diagnostics)."""
