@@ -21,6 +21,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av.stream import Stream
 
 from streams.packets import CLOCK_RATE, EncodedPacket
+from streams.relay.shared_payload import av_packet_of
 
 TIME_BASE = Fraction(1, CLOCK_RATE)
 MAX_QUEUE = 300  # packets (10 s at 30 fps); more than any sane GOP, bounded whatever happens
@@ -116,9 +117,10 @@ class RelayTrack(MediaStreamTrack):
         packet, burst = self._queue.popleft()
         if burst and self._burst_speed:
             await self._pace_burst(packet.pts, self._burst_speed)
-        out = av.Packet(packet.data)
+        # The one av.Packet of this upstream packet, shared with the other viewers; its
+        # pts is this viewer's until aiortc has read it (in the same step as this return).
+        out = av_packet_of(packet)
         out.pts = self._rebase(packet.pts, burst)
-        out.time_base = TIME_BASE
         self._started = True
         self.packets_sent += 1
         self.bytes_sent += len(packet.data)

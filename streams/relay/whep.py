@@ -25,6 +25,7 @@ from streams.packets import StreamName
 from streams.relay.hub import CameraHub, UpstreamStats
 from streams.relay.metrics import CONTENT_TYPE, ViewerStats, relay_registry, render_metrics
 from streams.relay.sdp import answers_h264, h264_preferences, strip_mdns_candidates
+from streams.relay.shared_payload import share_payloads
 from streams.relay.track import RelayTrack
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,7 @@ class Sessions:
         self.open[session_id] = session
         try:
             sender = pc.addTrack(track)  # before setRemoteDescription, or aiortc answers VP8
+            share_payloads(sender)  # RTP payloads made once per packet, not once per viewer
             for transceiver in pc.getTransceivers():
                 if transceiver.sender is sender:
                     transceiver.setCodecPreferences(h264_preferences())
