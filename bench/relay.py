@@ -64,6 +64,8 @@ from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.mediastreams import MediaStreamTrack
 from av.stream import Stream
 
+from bench.janus_peer import JanusProcess, JanusViewer
+from bench.janus_peer import installed as janus_installed
 from bench.report import print_exception, run_reporting
 from core.localhost import free_port
 from streams.packets import CLOCK_RATE, EncodedPacket, PacketSource, StreamName
@@ -421,6 +423,10 @@ async def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
 
 
 # ----------------------------------------------------------------- 1. fan-out cost
+# A new viewer's offer (or, for Janus, its "watch") to its first frame out, ms, by mode.
+FIRST_FRAMES: dict[str, list[float]] = {}
+
+
 @dataclass
 class FanoutRound:
     mode: str
@@ -445,18 +451,28 @@ async def fanout(
     """Rounds appended to ``results`` as measured: a failed run still reports them."""
     global COUNT_ONLY
     COUNT_ONLY = True
-    relay = RelayProcess(mode)
+    relay: RelayProcess | JanusProcess = (
+        JanusProcess(SHARED_LOOP or encode_loop(), FPS) if mode == "janus" else RelayProcess(mode)
+    )
     relay.start()
     viewers: list[WhepViewer] = []
     try:
         async with aiohttp.ClientSession() as http:
             for n in counts:
+                added = len(viewers)
                 while len(viewers) < n:
-                    viewers.append(await watch(relay.url, http))
+                    if mode == "janus":
+                        viewers.append(JanusViewer(relay.url, TOKEN))
+                        await viewers[-1].connect(CAMERA)
+                    else:
+                        viewers.append(await watch(relay.url, http))
                 if not await wait_for(lambda: all(v.frames > 0 for v in viewers), 30):
                     relay.check()
                     raise RuntimeError(f"{mode}: {sum(v.frames == 0 for v in viewers)} of "
                                        f"{n} viewers got no frame within 30 s")  # fmt: skip
+                FIRST_FRAMES.setdefault(mode, []).extend(
+                    1000 * f for v in viewers[added:] if (f := v.first_frame) is not None
+                )
                 await asyncio.sleep(6.0)  # settle: handshakes done, GOP bursts drained
                 for _ in range(rounds):
                     frames0 = [v.frames for v in viewers]
@@ -767,7 +783,7 @@ class Measured:
 async def measure(args: argparse.Namespace, got: Measured, log: Callable[[str], None]) -> None:
     counts = [int(n) for n in args.viewers.split(",")]
     log("1. fan-out cost")
-    for mode in ("citywall", "mediarelay"):
+    for mode in fanout_modes():
         await fanout(mode, counts, args.window, args.rounds, log, got.fan)
     log("2. tile switch")
     for mode in ("citywall", "nocache"):
@@ -779,10 +795,34 @@ async def measure(args: argparse.Namespace, got: Measured, log: Callable[[str], 
     got.lat, got.stock = await relay_latency(args.minutes * 60, log)
 
 
+def fanout_modes() -> tuple[str, ...]:
+    """citywall, aiortc's MediaRelay, and Janus where Debian's janus is installed."""
+    return ("citywall", "mediarelay", "janus") if janus_installed() else ("citywall", "mediarelay")
+
+
+def peers_table(fan: Sequence[FanoutRound]) -> str:
+    """The peers side by side: viewers per core, loss and a new viewer's first frame."""
+    modes = [m for m in fanout_modes() if any(r.mode == m for r in fan)]
+    rows = [["measurement", *modes]]
+    for n in sorted({r.viewers for r in fan}):
+        rounds = {m: [r for r in fan if r.mode == m and r.viewers == n] for m in modes}
+        rows.append([f"N={n}: viewers per core",
+                     *(f"{med([r.per_core for r in rounds[m]]):.0f}" for m in modes)])  # fmt: skip
+        rows.append([f"N={n}: RTP packets lost / received",
+                     *(f"{sum(r.lost for r in rounds[m])} / {sum(r.packets for r in rounds[m])}"
+                       for m in modes)])  # fmt: skip
+    for q in (50, 95):
+        rows.append([f"new viewer: offer -> first frame p{q} (ms)",
+                     *(f"{pct(FIRST_FRAMES.get(m, []), q):.0f}" for m in modes)])  # fmt: skip
+    if not janus_installed():
+        rows.append(["janus", "not installed (apt-get install janus): not compared", ""])
+    return table(rows)
+
+
 def gaps(args: argparse.Namespace, got: Measured) -> list[str]:
     """Every measurement the run should have and has not (empty: complete)."""
     out = []
-    for mode in ("citywall", "mediarelay"):
+    for mode in fanout_modes():
         for n in (int(n) for n in args.viewers.split(",")):
             rounds = [r for r in got.fan if r.mode == mode and r.viewers == n]
             if len(rounds) < args.rounds:
@@ -822,6 +862,7 @@ async def run(args: argparse.Namespace) -> list[str]:
     text = report(got.fan, got.switch, got.lat, got.stock, got.direct, span, args.minutes,
                   loop_kbps)  # fmt: skip
     print("\n" + text, flush=True)
+    print("\nThe peers, same loop, same counting viewers:\n\n" + peers_table(got.fan), flush=True)
     return failed + gaps(args, got)
 
 
