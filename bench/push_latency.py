@@ -72,6 +72,17 @@ ZONE: Final = "Asia/Shanghai"
 TILE: Final = "kpis"
 PAGE: Final = {"sse": "/wall/screen/1", "interval": "/"}
 MECHANISMS: Final = ("sse", "interval")
+
+
+def workers_of(mechanism: str) -> int:
+    """Web workers of a row: "sse" is one, "sse-4w" four (--workers; issue 14)."""
+    return int(mechanism[4:-1]) if mechanism.startswith("sse-") else 1
+
+
+def is_sse(mechanism: str) -> bool:
+    return mechanism == "sse" or mechanism.startswith("sse-")
+
+
 CELL: Final = ".cw-kpi__cell[data-kpi=dispatched]"
 VALUE: Final = CELL + " .cw-kpi__value"
 CLIENT_NAME: Final = "citywall-web"
@@ -644,7 +655,7 @@ class Bench:
     def web_tier(self, mechanism: str, port: int) -> Child:
         env = {**os.environ, "REDIS_URL": self.redis_url}
         log = self.workdir / f"{mechanism}-{port}.log"
-        if mechanism == "sse":
+        if is_sse(mechanism):
             command = [citywall_command(), "serve", "--config", str(self.config),
                        "--port", str(port)]  # fmt: skip
         else:
@@ -654,20 +665,25 @@ class Bench:
         return Child.start(f"{mechanism} web tier", command, log, env)
 
     def measure(self, mechanism: str, screens: int, stack: contextlib.ExitStack) -> Result:
-        port = free_port()
+        # Several workers (issue 14): the tab on the first, the other screens spread over
+        # all of them round-robin; they share one build of the live parts.
+        ports = [free_port() for _ in range(workers_of(mechanism))]
+        servers = [self.web_tier(mechanism, p) for p in ports]
+        for each, each_port in zip(servers, ports, strict=True):
+            stack.callback(each.stop)
+            wait_http(each, f"http://127.0.0.1:{each_port}")
+        port, server = ports[0], _Workers(servers)
         base = f"http://127.0.0.1:{port}"
-        server = self.web_tier(mechanism, port)
-        stack.callback(server.stop)
-        wait_http(server, base)
-        start_value = self.tab.open(base + PAGE[mechanism], signed=mechanism == "sse")
+        page = PAGE["sse" if is_sse(mechanism) else mechanism]
+        start_value = self.tab.open(base + page, signed=is_sse(mechanism))
         stack.callback(self.tab.blank)
         offset = self.tab.clock_offset_ms()
         clients: list[ProtocolClient] = []
         stack.callback(stop_clients, clients)
         request = self.tab.dash_request() if mechanism == "interval" and screens > 1 else None
-        for _ in range(screens - 1):
-            if mechanism == "sse" or request is None:
-                clients.append(SseClient(port))
+        for index in range(screens - 1):
+            if is_sse(mechanism) or request is None:
+                clients.append(SseClient(ports[(index + 1) % len(ports)]))
             else:
                 phase = self.rng.uniform(0, self.interval_ms / 1000)
                 clients.append(IntervalClient(port, request, self.interval_ms / 1000, phase))
@@ -741,6 +757,20 @@ class Bench:
         )
 
 
+class _Workers:
+    """The web workers of a row as one: CPU summed, any one dead voids the row."""
+
+    def __init__(self, children: Sequence[Child]) -> None:
+        self.children = list(children)
+
+    def cpu(self) -> float:
+        return sum(child.cpu() for child in self.children)
+
+    def check(self) -> None:
+        for child in self.children:
+            child.check()
+
+
 def _aggregator_stage(
     sent: Sequence[tuple[float, int]], changes: Sequence[tuple[float, int, int | None]]
 ) -> list[float]:
@@ -762,7 +792,7 @@ def ms(value: float) -> str:
 
 
 def verdict(result: Result) -> str:
-    if result.mechanism != "sse":
+    if not is_sse(result.mechanism):
         return ""
     passed = result.p(95) <= GOAL_P95_MS and result.worst <= GOAL_MAX_MS and not result.missing
     return "PASS" if passed else "MISS"
@@ -957,7 +987,9 @@ def run(args: argparse.Namespace) -> list[str]:
             env,
         )
         stack.callback(aggregator.stop)
-        rows = [(mechanism, n) for n in screens for mechanism in MECHANISMS]
+        workers = [int(w) for w in args.workers.split(",")] if args.workers else []
+        mechanisms = [f"sse-{w}w" if w > 1 else "sse" for w in workers] or list(MECHANISMS)
+        rows = [(mechanism, n) for n in screens for mechanism in mechanisms]
         now = datetime.now(ZoneInfo(ZONE))
         seed, cases = seed_events(now, args.events * len(rows), rng)
         EventWriter(client, Keys()).write(seed)
@@ -1008,6 +1040,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--markdown", action="store_true", help="also print docs/performance.md's section"
     )
     parser.add_argument("--json", metavar="PATH", help="also write every measurement there")
+    parser.add_argument(
+        "--workers", default="",
+        help="compare web workers sharing one build, e.g. 1,4 (SSE only, no interval rows)",
+    )  # fmt: skip
     parser.add_argument(
         "--wall",
         choices=("one-tile", "shipped"),
