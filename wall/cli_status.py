@@ -28,6 +28,7 @@ from core.camera_status import ONLINE, camera_statuses
 from core.keys import AGGREGATOR_GROUP, Keys
 from core.outage import OUTAGE_ERRORS
 from core.redis_url import connect, is_sentinel_url, redacted
+from core.relay_nodes import live_nodes, now_ms
 from core.secrets import RELAY_ENV, SESSION_ENV, env_weaknesses, state_file
 from core.web_heartbeat import WebBeat
 from wall.cli_common import add_config_arg, add_redis_arg, load_or_report, snapshots_dir
@@ -118,6 +119,7 @@ def gather(
             redis_part,
             read("aggregator", lambda c: aggregator_status(c, keys, stale_after)),
             relay_status(config.relay, len(config.cameras.items), timeout),
+            read("relay-nodes", lambda c: relay_nodes_status(c, keys, timeout)),
             read("cameras", lambda c: cameras_status(c, keys, config)),
             read("web", lambda c: web_status(c, keys)),
             secrets_status(reachable, keys, config),
@@ -282,6 +284,24 @@ def relay_status(spec: RelaySpec, cameras: int, timeout: float) -> Part:
         f"{metrics.get('packets_dropped', 0)} packet(s) dropped for viewers"
     )
     return Part("relay", "up", summary, details)
+
+
+def relay_nodes_status(client: redis.Redis, keys: Keys, timeout: float) -> Part:
+    """Every relay node beating in Redis (docs/scale.md), each asked for its health."""
+    nodes = live_nodes(client.hgetall(keys.relay_nodes), now_ms())
+    if not nodes:
+        return Part("relay-nodes", "info", "no relay node beats in Redis (a relay without Redis)")
+    answers, silent = [], []
+    for node in nodes:
+        try:
+            health = json.loads(_http_get(f"{node.url}/healthz", timeout))
+            answers.append(f"{node.id} ({health.get('viewers', '?')} viewer(s), "
+                           f"{health.get('upstreams', '?')} upstream(s))")  # fmt: skip
+        except (OSError, ValueError):
+            silent.append(node.id)
+    details = {"nodes": [{"id": n.id, "url": n.url, "public_url": n.public_url} for n in nodes]}
+    summary = f"{len(nodes)} live: " + ", ".join(answers + [f"{n} NOT ANSWERING" for n in silent])
+    return Part("relay-nodes", "down" if silent else "up", summary, details)
 
 
 def _http_get(url: str, timeout: float) -> bytes:

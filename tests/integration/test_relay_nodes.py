@@ -7,7 +7,9 @@ from there."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,9 +20,11 @@ import requests
 
 from core.keys import Keys
 from core.localhost import free_port
+from core.redis_url import connect
 from core.relay_nodes import DEAD_AFTER_MS, live_nodes, now_ms, owner_of
 from data_feeds.redis_server import EmbeddedRedis
-from testkit.citywall import RunningWall, shipped_config_copy, start_wall
+from testkit.citywall import RunningWall, citywall_command, shipped_config_copy, start_wall
+from testkit.sentinel import SentinelCluster
 from testkit.signin import http_session
 from testkit.whep import WhepViewer
 
@@ -70,6 +74,17 @@ def fleet(tmp_path: Path, redis_server: EmbeddedRedis) -> Iterator[Fleet]:
         parts.stop()
 
 
+@pytest.fixture(params=["redis", "sentinel"])
+def any_redis(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, redis.Redis]]:
+    """The relays' Redis: one server, or a master, a replica and three Sentinels."""
+    if request.param == "redis":
+        with EmbeddedRedis() as server:
+            yield server.url, redis.Redis.from_url(server.url)
+    else:
+        with SentinelCluster(tmp_path / "ha") as ha:
+            yield ha.url, connect(ha.url, socket_timeout=2)
+
+
 def _live(client: redis.Redis) -> list[str]:
     return [n.id for n in live_nodes(client.hgetall(Keys().relay_nodes), now_ms())]
 
@@ -87,8 +102,17 @@ async def _frames(relay_url: str, key: str, camera: str, count: int = 10) -> int
 
 
 def test_each_camera_plays_from_its_node_and_moves_when_the_node_dies(
-    fleet: Fleet, redis_client: redis.Redis
+    tmp_path: Path, any_redis: tuple[str, redis.Redis]
 ) -> None:
+    url, redis_client = any_redis
+    fleet = Fleet(tmp_path, url)
+    try:
+        _plays_from_its_node_and_moves(fleet, redis_client)
+    finally:
+        fleet.stop()
+
+
+def _plays_from_its_node_and_moves(fleet: Fleet, redis_client: redis.Redis) -> None:
     a, b = fleet.relay("node-a"), fleet.relay("node-b")
     web = fleet.serve()
     wait_until(lambda: sorted(_live(redis_client)) == ["node-a", "node-b"], "both nodes beating")
@@ -157,6 +181,13 @@ def test_relay_workers_run_one_node_per_worker_kept_running(
     os.kill(pid, 9)
     wait_until(lambda: _pid_listening(port + 1) not in (None, pid), "node 1 restarted")
     wait_until(lambda: sorted(_live(redis_client)) == ["hall-0", "hall-1"], "node 1 beating again")
+    # citywall status asks every node that beats.
+    done = subprocess.run(
+        [citywall_command(), "status", "--json", "--config", str(fleet.config)],
+        capture_output=True, text=True, env=fleet.env, timeout=60, check=False,
+    )  # fmt: skip
+    nodes = next(p for p in json.loads(done.stdout)["parts"] if p["name"] == "relay-nodes")
+    assert nodes["state"] == "up" and "hall-0" in nodes["summary"] and "hall-1" in nodes["summary"]
     relays.stop()
     wait_until(lambda: not redis_client.hgetall(Keys().relay_nodes), "both nodes left")
     assert "relay-1" in relays.output() and "restarting" in relays.output()
