@@ -26,16 +26,20 @@ FAILOVER_TIMEOUT_MS: Final = 5000
 
 
 class SentinelCluster:
-    def __init__(self, root: Path, sentinels: int = 3) -> None:
+    def __init__(self, root: Path, sentinels: int = 3, replicas: int = 1) -> None:
         self.root = root
+        self.replicas = replicas
         master_port = free_port()
         self.servers = {
             master_port: EmbeddedRedis(master_port, root / "redis-a"),
         }
-        replica_port = free_port()
-        self.servers[replica_port] = EmbeddedRedis(
-            replica_port, root / "redis-b", extra_args=("--replicaof", f"127.0.0.1 {master_port}")
-        )
+        for index in range(replicas):
+            port = free_port()
+            self.servers[port] = EmbeddedRedis(
+                port,
+                root / f"redis-r{index}",
+                extra_args=("--replicaof", f"127.0.0.1 {master_port}"),
+            )
         self.first_master = master_port
         self.sentinel_ports = [free_port() for _ in range(sentinels)]
         self._sentinels: list[subprocess.Popen[bytes]] = []
