@@ -14,7 +14,8 @@ port (one at a time, so costs are its own):
 
 One real headless Chromium tab measures: a MutationObserver on the dispatched value
 cell records ``performance.timeOrigin + performance.now()`` at each change. The other
-N-1 screens are protocol clients (Python threads) doing what a page does: hold
+N-1 screens are protocol clients (sockets read by one thread; the interval baseline's
+are threads) doing what a page does: hold
 ``/live/events?tiles=...`` and read it, or POST ``/_dash-update-component`` every
 tick with the body the tab sent (captured from Chromium's performance log).
 
@@ -39,6 +40,7 @@ import json
 import os
 import platform
 import random
+import selectors
 import shutil
 import socket
 import subprocess
@@ -490,40 +492,94 @@ def session_cookie(port: int) -> str:
     return cookie.split(";", 1)[0]
 
 
-class SseClient(ProtocolClient):
-    """Holds ``/live/events?tiles=...`` (as assets/live.js's EventSource) and reads it."""
+class SseScreen(ProtocolClient):
+    """One ``/live/events?tiles=...`` stream (as assets/live.js's EventSource), read by
+    an ``SseHerd``: a screen costs the bench a socket, not a thread, so 99 of them do
+    not compete with the web tier for the 2 cores the way 99 reading threads did."""
 
-    def run(self) -> None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-            headers = {"Accept": "text/event-stream", "Cookie": session_cookie(self.port)}
-            conn.request("GET", f"/live/events?tiles={TILE}", headers=headers)
-            response = conn.getresponse()
-            buffer = b""
-            while not self.halt.is_set():
-                try:
-                    chunk = response.read1(1 << 16)
-                except TimeoutError:
-                    continue
-                if not chunk:
-                    break
-                self.received += len(chunk)
-                buffer += chunk
-                *messages, buffer = buffer.split(b"\n\n")
-                for message in messages:
-                    self._message(message)
-            conn.close()
-        except Exception as exc:  # reported, not raised: the run goes on
-            self.fail(exc)
+    def __init__(self, port: int) -> None:
+        super().__init__(port)
+        self.sock: socket.socket | None = None
+        self._buffer = b""
+        self._header_done = False
+
+    def connect(self, cookie: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        request = (f"GET /live/events?tiles={TILE} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
+                   f"Accept: text/event-stream\r\nCookie: {cookie}\r\n\r\n")  # fmt: skip
+        self.sock.sendall(request.encode())
+        self.sock.setblocking(False)
+
+    def feed(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        self._buffer += chunk
+        if not self._header_done:
+            head, found, rest = self._buffer.partition(b"\r\n\r\n")
+            if not found:
+                return
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(head.split(b"\r\n", 1)[0].decode(errors="replace"))
+            self._header_done, self._buffer = True, rest
+        # Chunked transfer encoding: the chunk-size lines never contain "data: ".
+        *messages, self._buffer = self._buffer.split(b"\n\n")
+        for message in messages:
+            self._message(message)
 
     def _message(self, message: bytes) -> None:
         for line in message.split(b"\n"):
-            if not line.startswith(b"data: "):
+            start = line.find(b"data: ")
+            if start < 0 or b'"tiles"' not in line:
                 continue
-            tiles = json.loads(line[6:]).get("tiles") or {}
+            tiles = json.loads(line[start + 6 :]).get("tiles") or {}
             kpi = tiles.get(TILE, {}).get("values", {}).get("dispatched")
             if kpi and str(kpi.get("text", "")).isdigit():
                 self.note(int(kpi["text"]))
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+
+
+class SseHerd(threading.Thread):
+    """Reads every ``SseScreen`` from one thread (``selectors``), stamping each change
+    as it arrives."""
+
+    def __init__(self, screens: Sequence[SseScreen]) -> None:
+        super().__init__(daemon=True, name="sse-herd")
+        self.screens = list(screens)
+        self.halt = threading.Event()
+        cookies = {port: session_cookie(port) for port in {s.port for s in self.screens}}
+        for screen in self.screens:
+            screen.connect(cookies[screen.port])
+
+    def run(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            for screen in self.screens:
+                assert screen.sock is not None
+                selector.register(screen.sock, selectors.EVENT_READ, screen)
+            while not self.halt.is_set():
+                for key, _ in selector.select(timeout=0.2):
+                    self._read(selector, key.data)
+
+    @staticmethod
+    def _read(selector: selectors.BaseSelector, screen: SseScreen) -> None:
+        assert screen.sock is not None
+        try:
+            chunk = screen.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionError("the server closed the stream")
+            screen.feed(chunk)
+        except BlockingIOError:
+            return
+        except Exception as exc:  # reported, not raised: the run goes on
+            screen.fail(exc)
+            selector.unregister(screen.sock)
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(3)
+        for screen in self.screens:
+            screen.close()
 
 
 class IntervalClient(ProtocolClient):
@@ -573,9 +629,10 @@ class IntervalClient(ProtocolClient):
 
 
 def stop_clients(clients: Sequence[ProtocolClient]) -> None:
-    for client in clients:
+    threads = [client for client in clients if client.ident is not None]  # started
+    for client in threads:
         client.stop()
-    for client in clients:
+    for client in threads:
         client.join(3)
 
 
@@ -681,13 +738,18 @@ class Bench:
         clients: list[ProtocolClient] = []
         stack.callback(stop_clients, clients)
         request = self.tab.dash_request() if mechanism == "interval" and screens > 1 else None
-        for index in range(screens - 1):
-            if is_sse(mechanism) or request is None:
-                clients.append(SseClient(ports[(index + 1) % len(ports)]))
-            else:
+        if is_sse(mechanism) or request is None:
+            sse = [SseScreen(ports[(n + 1) % len(ports)]) for n in range(screens - 1)]
+            clients += sse
+            if sse:
+                herd = SseHerd(sse)
+                stack.callback(herd.stop)
+                herd.start()
+        else:
+            for _ in range(screens - 1):
                 phase = self.rng.uniform(0, self.interval_ms / 1000)
                 clients.append(IntervalClient(port, request, self.interval_ms / 1000, phase))
-            clients[-1].start()
+                clients[-1].start()
         deadline = time.monotonic() + 30
         while any(not c.seen and not c.error for c in clients) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -895,8 +957,8 @@ def report(results: Sequence[Result], args: argparse.Namespace, about: str) -> s
     head = (
         f"Push latency: {args.events} events per row (spacing {SPACING_S[0]}-{SPACING_S[1]} s), "
         f"interval {args.interval_ms} ms; {about}\n"
-        "1 screen = the measuring Chromium tab; the others are protocol clients (Python "
-        "threads: SSE readers, or interval POSTs with the tab's body), not browsers.\n"
+        "1 screen = the measuring Chromium tab; the others are protocol clients (SSE "
+        "sockets read by one thread, or threads POSTing the tab's interval body), not browsers.\n"
         f"goal (sse): p95 <= {GOAL_P95_MS:.0f} ms and max <= {GOAL_MAX_MS:.0f} ms"
     )
     rows, ratios = result_rows(results), ratio_rows(results)
@@ -939,7 +1001,8 @@ def markdown(results: Sequence[Result], args: argparse.Namespace, about: str) ->
             markdown_table(ratio_rows(results)),
             "",
             "One screen is a real Chromium tab (the latency columns); the others are",
-            'protocol clients in Python threads ("clients p95": arrival, nothing drawn).',
+            'protocol clients (SSE: sockets read by one thread; "clients p95": arrival,',
+            "nothing drawn).",
             "",
             *(f"- {line}" for line in notes(results, args.interval_ms)),
             "",

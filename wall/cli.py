@@ -34,6 +34,10 @@ from wall.config.auth import ROLES, UserSpec
 from wall.config.models import config_model
 from wall.paths import default_config_path
 
+# Per web worker: 300 open pages (a hall's busy hour is ~140) and room for requests.
+STREAM_THREADS = 360
+CONNECTION_LIMIT = 1000
+
 if TYPE_CHECKING:  # the app is imported when serving: Dash is slow to import
     from wall.app import ReloadSpec
 
@@ -205,9 +209,12 @@ def _run(
     )
     wall.services.start()
     try:
-        # Each connected screen holds one thread for its event stream: room for 100.
-        # Forwarded headers reach the app, which believes them only from web.trusted_proxies.
-        serve(wall.server, host=host, port=port, threads=128, ident="citywall", _quiet=True,
+        # Each open page (screen, console, tablet) holds a thread and a connection for its
+        # event stream; waitress's defaults (4 threads, 100 connections) would leave the
+        # 101st page of a hall hanging. Forwarded headers reach the app, which believes
+        # them only from web.trusted_proxies.
+        serve(wall.server, host=host, port=port, threads=STREAM_THREADS,
+              connection_limit=CONNECTION_LIMIT, ident="citywall", _quiet=True,
               clear_untrusted_proxy_headers=False)  # fmt: skip
     finally:
         wall.services.stop()

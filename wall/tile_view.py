@@ -62,11 +62,12 @@ class LivePart(Generic[TileT]):
     keyed: bool = True
     every_s: float = 0.0  # at most this often (e.g. officer positions: 1 s)
     expires: Callable[[PartValues], int | None] | None = None
+    first: bool = False  # built and pushed before the others (see BoundPart)
 
     def bind(self, tile: TileT) -> BoundPart:
         build = self.build
         return BoundPart(self.name, self.topics, lambda data: build(tile, data),
-                         self.every_s, self.expires)  # fmt: skip
+                         self.every_s, self.expires, self.first)  # fmt: skip
 
 
 def keyed_part(
@@ -75,9 +76,10 @@ def keyed_part(
     build: Callable[[TileT, LiveData], Mapping[str, ItemT]],
     item: type[ItemT],
     every_s: float = 0.0,
+    first: bool = False,
 ) -> LivePart[TileT]:
     """A part of key → ``item`` values (cases by id, KPIs by key)."""
-    return LivePart(name, topics, build, item, keyed=True, every_s=every_s)
+    return LivePart(name, topics, build, item, keyed=True, every_s=every_s, first=first)
 
 
 def record_part(
@@ -86,6 +88,7 @@ def record_part(
     build: Callable[[TileT, LiveData], RecordT],
     shape: type[RecordT],
     expires: Callable[[RecordT], int | None] | None = None,
+    first: bool = False,
 ) -> LivePart[TileT]:
     """A part that is one record of ``shape`` (a camera tile's view, a chart's figure)."""
     erased = None
@@ -95,7 +98,7 @@ def record_part(
         def erased(values: PartValues) -> int | None:
             return typed_expires(cast(RecordT, values))
 
-    return LivePart(name, topics, build, shape, keyed=False, expires=erased)
+    return LivePart(name, topics, build, shape, keyed=False, expires=erased, first=first)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ keeps its heartbeat in Redis for ``citywall status``."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -190,4 +191,38 @@ def test_the_hub_and_a_connected_screen_show_in_the_metrics(
         assert value(down, "citywall_web_live_stale") == 1
     finally:
         redis_server.start()
+    aggregator.close()
+
+
+def test_a_page_is_sent_only_the_frames_of_its_tiles_and_still_a_heartbeat(
+    live_wall: Wall, redis_client: redis.Redis
+) -> None:
+    """A case dispatched changes the KPI, chart, case and map tiles; a page showing only
+    the officers' roster is sent none of those frames (each would be a write for every
+    open page), only its heartbeat: it does not turn stale."""
+    client = live_wall.server.test_client()
+    assert sign_in(client, "viewer", PASSWORDS["viewer"]) == 302
+    aggregator = Aggregator(redis_client, AggregatorSettings(consumer="t"))
+    aggregator.ensure_groups()
+    aggregator.step()
+    wait_until(lambda: value(samples(client), "citywall_web_live_stale") == 0)
+    today = client.get("/live/events?tiles=today", buffered=False)
+    roster = client.get("/live/events?tiles=roster", buffered=False)
+    today_messages, roster_messages = iter(today.response), iter(roster.response)
+    for messages in (today_messages, roster_messages):
+        assert next(messages).startswith(b"retry:")
+        assert b'"full": true' in next(messages)
+
+    start = datetime.now(SHANGHAI).replace(microsecond=0) - timedelta(minutes=20)
+    EventWriter(redis_client).write(list(CaseStory("ONLY-1", start).through_dispatch().events))
+    aggregator.drain()
+    deadline = time.monotonic() + 20
+    while b'"today"' not in (message := next(today_messages)):
+        assert time.monotonic() < deadline, "the KPI page got no delta"
+    assert b'"full": false' in message
+    after = [next(roster_messages) for _ in range(3)]  # ~3 s: the heartbeats, once a second
+    assert all(json.loads(m.removeprefix(b"data: ")).keys() == {"status"} for m in after), after
+    assert not json.loads(after[-1].removeprefix(b"data: "))["status"]["stale"]
+    today.close()
+    roster.close()
     aggregator.close()

@@ -386,9 +386,15 @@ class LiveHub:
             return
         data = LiveData(self._client, self._reader, self._config, self._translate)
         began = time.perf_counter()
-        # Cheapest tiles first, each published as soon as it is built: today's count
-        # must not wait for the half-year chart.
-        for tile_id in sorted(due, key=lambda tile: self._cost.get(tile, 0.0)):
+
+        # Each tile published as soon as it is built, the numbers read at a glance first
+        # (parts marked ``first``), then the cheapest: today's count must not wait for
+        # the half-year chart, nor for a map whose cost is close to its own.
+        def order(tile_id: str) -> tuple[bool, float]:
+            first = any(self._part(tile_id, name).first for name in due[tile_id])
+            return not first, self._cost.get(tile_id, 0.0)
+
+        for tile_id in sorted(due, key=order):
             started = time.perf_counter()
             trigger_ms = max(self._parts[(tile_id, name)].update_ms for name in due[tile_id])
             changed = self._build_tile(tile_id, due[tile_id], data, now)

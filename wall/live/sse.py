@@ -1,7 +1,8 @@
 """``GET /live/events?tiles=a,b``: the live tiles of one page as server-sent events.
 
 Each message is one line of JSON: ``{"seq", "full", "tiles", "status", "update_ms"}``
-for a frame, ``{"status"}`` alone once a second in between (the screens' clock for
+for a frame that changes a tile the page shows (``seq`` may then skip the frames of
+other tiles), ``{"status"}`` alone after a second without a message (the screens' clock for
 the stale badge and their proof that the server is alive). Tile fragments are
 serialized once per frame by the hub; a message only joins the ones a page shows.
 
@@ -69,19 +70,25 @@ def messages(
     observer = observer or LiveObserver()
     yield "retry: 1000\n\n"  # reconnect after 1 s when the server goes away
     seq, status = -1, None
+    quiet_since = time.monotonic()
     while True:
-        frame, latest = hub.wait(seq, status, timeout=HEARTBEAT_S)
+        timeout = max(0.0, quiet_since + HEARTBEAT_S - time.monotonic())
+        frame, latest = hub.wait(seq, status, timeout=timeout)
         now_ms = int(time.time() * 1000)
+        message, news = None, False
         if frame.seq != seq:
             message, news = _frame_message(hub, frame, seq, wanted, latest.as_json(now_ms))
-            yield message
-            # Asked for the next message: this one has gone to the server's socket.
-            if news and frame.trigger_ms:
-                observer.pushed(max(0.0, time.time() - frame.trigger_ms / 1000))
             seq = frame.seq
-        else:
-            yield _data({"status": latest.as_json(now_ms)})
+        if message is None and (latest != status or time.monotonic() >= quiet_since + HEARTBEAT_S):
+            message = _data({"status": latest.as_json(now_ms)})
         status = latest
+        if message is None:
+            continue  # a frame of tiles this page does not show: nothing to send
+        yield message
+        quiet_since = time.monotonic()
+        # Asked for the next message: this one has gone to the server's socket.
+        if news and frame.trigger_ms:
+            observer.pushed(max(0.0, time.time() - frame.trigger_ms / 1000))
 
 
 def _fragments(hub: LiveHub, frame: Frame, seq: int) -> tuple[dict[str, str], bool]:
@@ -100,14 +107,16 @@ def _fragments(hub: LiveHub, frame: Frame, seq: int) -> tuple[dict[str, str], bo
 
 def _frame_message(
     hub: LiveHub, frame: Frame, seq: int, tiles: list[str], status: dict[str, object]
-) -> tuple[str, bool]:
-    """The message, and whether it brings this page news (a delta of its tiles)."""
+) -> tuple[str | None, bool]:
+    """The message (None: the frame changes none of this page's tiles, so it is not
+    sent: most frames concern a few tiles of one screen, and each message is a write
+    the server makes for every open page), and whether it brings the page news."""
     source, delta = _fragments(hub, frame, seq)
     fragments = ",".join(
         f"{json.dumps(tile_id)}:{source[tile_id]}" for tile_id in tiles if tile_id in source
     )
     if delta and not fragments:
-        return _data({"seq": frame.seq, "full": False, "tiles": {}, "status": status}), False
+        return None, False
     head = json.dumps({"seq": frame.seq, "full": not delta, "update_ms": frame.update_ms,
                        "status": status})  # fmt: skip
     return f'data: {head[:-1]},"tiles":{{{fragments}}}}}\n\n', delta

@@ -54,7 +54,9 @@ def view(tile: CameraTile, data: LiveData) -> CameraViewJson:
     return view_json(shown, data.camera_names(), state.by, coming)
 
 
-VIEW_PART = record_part("view", frozenset({WALL}), view, CameraViewJson, expires=next_change_ms)
+VIEW_PART = record_part(
+    "view", frozenset({WALL}), view, CameraViewJson, expires=next_change_ms, first=True
+)
 VIEW = TileView(
     schema=CameraTile,
     layout=layout,

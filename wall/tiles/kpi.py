@@ -149,7 +149,7 @@ VIEW = TileView(
     tablet_order=1,
     schema=KpiTile,
     layout=layout,
-    live=lambda tile: (keyed_part("values", KPI_TOPICS, values, KpiValueJson),),
+    live=lambda tile: (keyed_part("values", KPI_TOPICS, values, KpiValueJson, first=True),),
     renderer="tiles/kpi.js",
     strings=STRINGS,
 )
