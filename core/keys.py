@@ -192,6 +192,20 @@ class Keys:
         return self.prefix + "auth:devices"
 
     @property
+    def api_keys(self) -> str:
+        """Other systems' API keys for ``POST /api/v1/events`` (hashes only)."""
+        return self.prefix + "auth:api-keys"
+
+    @property
+    def terminals(self) -> str:
+        """Officers' handheld terminals (OsmAnd): device, officer, token hash."""
+        return self.prefix + "auth:terminals"
+
+    def ingest_seen(self, stream: StreamName, event_id: str) -> str:
+        """Set when the HTTP API accepted an event id on a stream: a repeat is told apart."""
+        return f"{self.prefix}ingest:seen:{stream}:{event_id}"
+
+    @property
     def audit(self) -> str:
         """Every operator and admin action: who, what, before, after."""
         return self.prefix + "audit"

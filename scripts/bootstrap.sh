@@ -31,6 +31,7 @@ if [[ $profile == test ]]; then
     "command -v chromedriver|chromium-driver"
     "command -v nginx|nginx"
     "command -v openssl|openssl"
+    "command -v curl|curl"  # docs/integration.md's examples are run by a test
     "command -v systemd-analyze|systemd"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
     # A real RTSP server for the camera tests: GStreamer's, from the system Python.

@@ -16,6 +16,7 @@ import yaml
 from core.localhost import free_port, port_free
 from core.secrets import refuse_to_expose
 from wall.auth.passwords import hash_password
+from wall.cli_api import add_commands as add_api_commands
 from wall.cli_auth import add_commands as add_auth_commands
 from wall.cli_common import (
     NoRedisError,
@@ -40,6 +41,7 @@ CONNECTION_LIMIT = 1000
 
 if TYPE_CHECKING:  # the app is imported when serving: Dash is slow to import
     from wall.app import ReloadSpec
+    from wall.services import Services
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     add_commands(commands)
     add_video_commands(commands)
     add_auth_commands(commands)
+    add_api_commands(commands)
     add_status_commands(commands)
     add_init_commands(commands)
 
@@ -179,6 +182,24 @@ def with_users(config: WallConfig, users_file: Path) -> WallConfig:
     return config.model_copy(update={"auth": auth})
 
 
+def _serve_osmand_port(config: WallConfig, services: Services, host: str) -> None:
+    """The terminals' reports alone on ``ingest.osmand_port`` (as Traccar's 5055)."""
+    port = config.ingest.osmand_port
+    if port is None:
+        return
+    import threading
+
+    from waitress.server import create_server
+
+    from wall.api import osmand_only_app
+
+    receiver = services.api.osmand if services.api is not None else None
+    app = osmand_only_app(receiver, config.ingest.rate_limit)
+    server = create_server(app, host=host, port=port, threads=8, ident="citywall-osmand")
+    threading.Thread(target=server.run, name="osmand", daemon=True).start()
+    print(f"  terminals (OsmAnd): http://{host}:{port}/api/osmand/<token>", flush=True)
+
+
 def _run(
     config: WallConfig,
     host: str,
@@ -208,6 +229,7 @@ def _run(
         flush=True,
     )
     wall.services.start()
+    _serve_osmand_port(config, wall.services, host)
     try:
         # Each open page (screen, console, tablet) holds a thread and a connection for its
         # event stream; waitress's defaults (4 threads, 100 connections) would leave the

@@ -17,6 +17,7 @@ from core.keys import Keys
 from core.redis_url import connect
 from core.relay_nodes import NodeView
 from core.secrets import relay_key, session_secret
+from wall.api import ApiServices, open_api
 from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
@@ -43,6 +44,7 @@ class Services:
     snapshots: SnapshotStore | None = None
     sweeper: SnapshotSweeper | None = None
     relays: NodeView | None = None  # the relay nodes beating in Redis: who owns a camera
+    api: ApiServices | None = None  # other systems' events, officers' terminals
 
     def start(self) -> None:
         """Start the background threads (the hub started when it was opened)."""
@@ -93,6 +95,7 @@ def open_services(
         snapshots=store,
         sweeper=SnapshotSweeper(partial(sweep_snapshots, client, config, store.directory)),
         relays=relays,
+        api=open_api(client, keys, config.ingest, config.redis.replicas_to_ack),
     )
 
 

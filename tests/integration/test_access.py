@@ -63,6 +63,16 @@ def test_every_route_but_the_public_ones_needs_a_session(app_and_devices: Any) -
     protected = [(m, path) for m, path in routes if not (is_public(path) or guards_itself(path))]
     assert len(protected) >= 6  # the router, callbacks, layout, live events, logout…
     assert {"/login", "/healthz"} <= {path for _, path in routes if is_public(path)}
+    api = [(m, path) for m, path in own_rule if path.startswith("/api/")]
+    assert sorted(api) == [("GET", "/api/osmand"), ("GET", "/api/osmand/x"),
+                           ("GET", "/api/v1/openapi.json"), ("POST", "/api/osmand"),
+                           ("POST", "/api/osmand/x"), ("POST", "/api/v1/events")]  # fmt: skip
+    sign_in(client, "admin")  # a session opens none of them: a key or a terminal's token
+    for method, path in api:
+        answer = client.open(path, method=method, headers={"Origin": HOST})
+        assert answer.status_code == 401, (method, path, answer.status_code)
+    client.post("/logout", headers={"Origin": HOST})
+    own_rule = [(m, path) for m, path in own_rule if (m, path) not in api]
     assert own_rule == [("GET", "/metrics")]
     for method, path in own_rule:  # by address, before any session is asked for
         headers = {"Origin": HOST, "Accept": "text/html"}

@@ -41,6 +41,9 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # static files only
 # Paths that answer by a rule of their own, never to a session: the web tier's
 # Prometheus metrics answer only the addresses of ``web.metrics_from``, 404 to others.
 GUARDS_ITSELF = frozenset({"/metrics"})
+# Other systems' routes: an API key (Authorization: Bearer) or a terminal's token in
+# the URL, checked by the routes themselves (wall.api); no cookie, so no CSRF either.
+GUARDS_ITSELF_PREFIXES = ("/api/v1/", "/api/osmand")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEVICE_LIFETIME = timedelta(days=400)  # browsers cap cookies there; renewed at each request
 
@@ -59,7 +62,7 @@ def is_public(path: str) -> bool:
 
 def guards_itself(path: str) -> bool:
     """The route decides who may see it, before any session is looked at."""
-    return path in GUARDS_ITSELF
+    return path in GUARDS_ITSELF or path.startswith(GUARDS_ITSELF_PREFIXES)
 
 
 # ── what the gate decided, noted on the request for the metrics ───────────
@@ -152,10 +155,12 @@ class Gate:
 
     # ── every request ────────────────────────────────────────────────────
     def _check(self) -> ResponseReturnValue | None:
+        if guards_itself(request.path):
+            return None  # never a session here: nothing for a cross-site request to ride on
         if request.method in UNSAFE_METHODS and not _same_origin():
             _note_refusal("cross_site")
             return jsonify(error="cross-site request refused"), 403
-        if is_public(request.path) or guards_itself(request.path):
+        if is_public(request.path):
             return None
         identity = self._identity()
         if identity is None:

@@ -16,6 +16,7 @@ from wall.config.auth import AuthSpec
 from wall.config.base import StrictModel
 from wall.config.control import AlarmSpec, PresetSpec, TourSpec
 from wall.config.cross_checks import cross_check
+from wall.config.ingest import IngestSpec
 from wall.config.issues import CrossCheckError
 from wall.config.sections import (
     CAMERA_ID_PATTERN,
@@ -59,6 +60,10 @@ class WallConfigBase(StrictModel):
     web: WebSpec = Field(default_factory=WebSpec, description="The web server itself.")
     snapshots: SnapshotsSpec = Field(
         default_factory=SnapshotsSpec, description="Evidence snapshots: retention, free disk."
+    )
+    ingest: IngestSpec = Field(
+        default_factory=IngestSpec,
+        description="Other systems' events over HTTP and the officers' terminals (OsmAnd).",
     )
 
     @model_validator(mode="after")
