@@ -13,6 +13,9 @@ CaseStatus = Literal[
 ]
 CaseKind = Literal["event", "component"]
 CaseSource = Literal["hotline", "patrol", "video", "wechat", "referral"]
+# How the reporter reached the hall (schema v2): the 12319 hotline's phone, WeChat, the
+# app, the website, a letter, in person, an officer (监督员) or a camera.
+CaseChannel = Literal["12319", "wechat", "app", "web", "letter", "walk_in", "officer", "camera"]
 Priority = Literal["normal", "urgent"]
 OfficerStatus = Literal["patrolling", "handling", "idle", "offline"]
 OfficerAction = Literal["position", "status", "checkin"]
@@ -41,6 +44,16 @@ SOURCE_NAMES: Final[dict[str, str]] = {
     "video": "视频抓拍",
     "wechat": "微信",
     "referral": "上级交办",
+}
+CHANNEL_NAMES: Final[dict[str, str]] = {
+    "12319": "12319热线电话",
+    "wechat": "微信公众号",
+    "app": "手机APP",
+    "web": "门户网站",
+    "letter": "来信",
+    "walk_in": "来访",
+    "officer": "监督员上报",
+    "camera": "视频监控",
 }
 PRIORITY_NAMES: Final[dict[str, str]] = {"normal": "一般", "urgent": "紧急"}
 OFFICER_STATUS_NAMES: Final[dict[str, str]] = {

@@ -1,10 +1,15 @@
-"""The event schema of every stream (version 1), validated with pydantic.
+"""The event schema of every stream (version 2; version 1 is still read), validated
+with pydantic.
 
 An event travels as one Redis stream entry of flat string fields: ``v`` (schema
 version), ``event_id``, ``time`` (ISO 8601 with its UTC offset) and the fields of its
 stream's model. Every case event carries the case's descriptors (kind, category,
 source, place, grid), so any single event can be applied without the ones before it:
 consumers may see a case's events out of order and still agree on the result.
+
+Version 2 adds a case's details (``data_feeds.case_details``: address, description,
+photos, channel); a photo list travels in a stream entry as a JSON array string. A
+version 1 event is read exactly as before, and refused if it carries a detail.
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
 from core.keys import STREAMS as _STREAM_NAMES
 from core.keys import StreamName, is_stream
-from data_feeds import catalog
+from data_feeds import case_details, catalog
+from data_feeds.case_details import Address, Description, Photos
 
-SCHEMA_VERSION: Final = "1"
+SCHEMA_VERSION: Final = "2"  # what producers write
+SCHEMA_VERSIONS: Final = ("1", "2")  # what is read, on every stream
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 GridCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")]
@@ -42,7 +50,10 @@ class Event(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    v: Literal["1"] = Field(SCHEMA_VERSION, description="schema version of the event")
+    v: Literal["1", "2"] = Field(
+        SCHEMA_VERSION,
+        description="schema version of the event: 2 (1 is still read; it has no case details)",
+    )
     event_id: Ident = Field(description="unique id of this event; a repeat is applied once")
     time: AwareDatetime = Field(description="when it happened, ISO 8601 with UTC offset")
 
@@ -65,9 +76,37 @@ class CaseEvent(Event):
     note: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         None, description="free text"
     )
+    # Schema version 2: the case's details, each kept until a newer event sets it.
+    address: Address | None = Field(None, description="地址: where, 1-200 characters (v2)")
+    description: Description | None = Field(
+        None, description="问题描述: what the problem is, 1-1000 characters (v2)"
+    )
+    photos_before: Photos = Field(
+        None,
+        description="处置前: photos before handling, at most 9 absolute http(s) URLs of at "
+        "most 500 characters; in a stream entry a JSON array string (v2)",
+    )
+    photos_after: Photos = Field(
+        None,
+        description="处置后: photos after handling, as photos_before (v2)",
+    )
+    channel: catalog.CaseChannel | None = Field(
+        None, description="how the reporter reached the hall (see catalog.CHANNEL_NAMES) (v2)"
+    )
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel_number(cls, value: object) -> object:
+        # 12319 is what a JSON writer may send for the hotline's number
+        is_number = isinstance(value, int) and not isinstance(value, bool)
+        return str(value) if is_number else value
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseEvent:
+        if self.v != case_details.VERSION:
+            carried = [name for name in case_details.FIELDS if getattr(self, name) is not None]
+            if carried:
+                raise ValueError(f"{carried[0]}: needs schema version {case_details.VERSION}")
         if catalog.category(self.kind, self.category) is None:
             raise ValueError(f"category: unknown {self.kind} category {self.category!r}")
         if self.status == "dispatched" and (self.dept is None or self.deadline is None):
@@ -158,25 +197,33 @@ def stream_of(event: Event) -> StreamName:
 
 
 def to_fields(event: Event) -> dict[str, str]:
-    """The stream entry for an event: flat strings, unset optional fields left out."""
+    """The stream entry for an event: flat strings, unset optional fields left out,
+    photo lists as JSON arrays."""
     fields: dict[str, str] = {}
     for name, value in event:
         if value is None:
             continue
-        fields[name] = value.isoformat() if isinstance(value, datetime) else str(value)
+        if isinstance(value, datetime):
+            fields[name] = value.isoformat()
+        elif isinstance(value, list):
+            fields[name] = case_details.encode_photos(value)
+        else:
+            fields[name] = str(value)
     return fields
 
 
 def parse_entry(stream: str, raw: Mapping[bytes, bytes] | Mapping[str, str]) -> Event:
-    """Validate one stream entry; raises MalformedEventError with a one-line reason."""
+    """Validate one stream entry; raises MalformedEventError with a one-line reason.
+    Photo lists arrive as JSON array strings: the model decodes them."""
     if not is_stream(stream):
         raise MalformedEventError(f"unknown stream {stream!r}")
     model = STREAM_MODELS[stream]
     fields = _decode(raw)
     version = fields.get("v")
-    if version != SCHEMA_VERSION:
+    if version not in SCHEMA_VERSIONS:
+        readable = " or ".join(repr(known) for known in SCHEMA_VERSIONS)
         raise MalformedEventError(
-            f"v: unsupported schema version {version!r} (this reads {SCHEMA_VERSION!r})"
+            f"v: unsupported schema version {version!r} (this reads {readable})"
         )
     try:
         return model.model_validate(fields)

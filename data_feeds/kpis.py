@@ -21,7 +21,7 @@ import redis
 
 from core import camera_status
 from core.keys import Keys
-from data_feeds import catalog, kpi_fields, officer_state
+from data_feeds import case_details, catalog, kpi_fields, officer_state
 from data_feeds.kpi_catalog import KPI_BY_KEY, KPIS
 
 # The dimensions a case is counted by (kpi_fields has hotline and approval ones too).
@@ -168,7 +168,8 @@ class KpiReader:
         return pd.DataFrame(columns, index=counters.index)
 
     def open_cases(self) -> pd.DataFrame:
-        """Cases not yet closed or cancelled, with their current status and place."""
+        """Cases not yet closed or cancelled, with their current status, place and
+        details (schema v2; photo lists as JSON arrays, None where not known)."""
         ids = cast(list[bytes], self._client.zrange(self._keys.open_cases, 0, -1))
         return self._cases([i.decode() for i in ids])
 
@@ -187,6 +188,7 @@ class KpiReader:
         fields = [
             "case_id", "status", "kind", "category", "category_name", "major_name", "source",
             "priority", "grid", "lat", "lon", "dept", "deadline", "reported_at",
+            *case_details.FIELDS,  # photo lists as JSON arrays (case_details.decode_photos)
         ]  # fmt: skip
         pipe = self._client.pipeline(transaction=False)
         for case_id in ids:

@@ -1,5 +1,6 @@
 /* cases tile: parts "latest" and "overdue" = case id → row (rank, time, category,
- * grid, status, urgent, overdue, late). Rows are redrawn per list; a list longer
+ * grid, address, status, urgent, overdue, late); a row shows the address where the case
+ * has one, else its grid. Rows are redrawn per list; a list longer
  * than its window rolls slowly up and back (CSS animation, distance set here). */
 (function () {
   "use strict";
@@ -20,7 +21,7 @@
     el.append(
       cell("cw-case__time", c.time),
       cell("cw-case__category", c.category),
-      cell("cw-case__grid", c.grid),
+      c.address ? cell("cw-case__address", c.address) : cell("cw-case__grid", c.grid),
       cell("cw-case__status", c.late || c.status)
     );
     return el;

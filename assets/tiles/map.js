@@ -12,6 +12,12 @@
  * (citywallLive.scale()): Leaflet measures in CSS pixels, so marker sizes, cluster
  * radius and the extent shown are those of the hall's screens on every page.
  *
+ * A click on a case opens its popup (category, status, address, description, channel,
+ * photos before and after): DOM nodes with the event's text as textContent and each
+ * photo an <img> of its http(s) URL, never HTML built from event strings. The popup is
+ * the map's, not the marker's, so it outlives the markers being redrawn; it follows
+ * the case on each update and closes when the case leaves the map.
+ *
  * For tests and people alike, markers say what they show: data-case-id (unclustered
  * cases), data-cluster-count, data-officer-id with data-lat/data-lon, data-camera-id
  * with data-status, data-focus-case-id (the alarm's ring); the tile element gets
@@ -51,8 +57,8 @@
     return L.divIcon({ html: html, className: "cw-map-icon", iconSize: [size, size] });
   }
 
-  function marker(latlng, html, size, z) {
-    return L.marker(latlng, { icon: icon(html, size), interactive: false, keyboard: false, zIndexOffset: z });
+  function marker(latlng, html, size, z, interactive) {
+    return L.marker(latlng, { icon: icon(html, size), interactive: !!interactive, keyboard: false, zIndexOffset: z });
   }
 
   function points(part, extra) {
@@ -72,6 +78,97 @@
     return { type: "FeatureCollection", features: features };
   }
 
+  // ── a case's popup ─────────────────────────────────────────────────────
+  function node(tag, className, text) {
+    const el = document.createElement(tag);
+    el.className = className;
+    if (text != null) el.textContent = String(text);
+    return el;
+  }
+
+  function detail(box, name, label, text) {
+    if (!text) return;
+    const row = node("div", "cw-map-popup__row cw-map-popup__" + name);
+    row.append(node("span", "cw-map-popup__label", label), node("span", "cw-map-popup__text", text));
+    box.append(row);
+  }
+
+  function photos(box, name, label, urls) {
+    const safe = (urls || []).filter((url) => /^https?:\/\//i.test(String(url)));
+    if (!safe.length) return;
+    const row = node("div", "cw-map-popup__photos cw-map-popup__" + name);
+    row.append(node("span", "cw-map-popup__label", label));
+    safe.forEach((url) => {
+      const img = node("img", "cw-map-popup__photo");
+      img.referrerPolicy = "no-referrer"; // the business system learns nothing of the wall
+      img.alt = label;
+      img.src = String(url);
+      row.append(img);
+    });
+    box.append(row);
+  }
+
+  /* The popup's content for case p (a feature's properties: id plus its cases entry);
+   * the labels are the layout's (data-popup on .cw-map, in the wall's language). */
+  function popupContent(root, p) {
+    const labels = root.__cwPopupLabels || (root.__cwPopupLabels = JSON.parse(root.dataset.popup || "{}"));
+    const box = node("div", "cw-map-popup");
+    box.dataset.caseId = p.id;
+    box.append(node("div", "cw-map-popup__title", p.category || p.name));
+    const status = node("div", "cw-map-popup__status", (labels.statuses || {})[p.status] || p.status);
+    status.dataset.status = p.status;
+    box.append(status);
+    detail(box, "address", labels.address, p.address);
+    detail(box, "description", labels.description, p.description);
+    detail(box, "channel", labels.channel, p.channel && ((labels.channels || {})[p.channel] || p.channel));
+    photos(box, "before", labels.before, p.photos_before);
+    photos(box, "after", labels.after, p.photos_after);
+    return box;
+  }
+
+  /* Above its case, or below it when the map's top edge would cut it off: autoPan is
+   * off, as it would move this page's map away from the wall's view. */
+  function place(map, popup) {
+    const el = popup.getElement();
+    if (!el) return;
+    const height = el.offsetHeight;
+    const y = map.latLngToContainerPoint(popup.getLatLng()).y;
+    const below = y < height + SIZE.case + 24 && map.getSize().y - y > y;
+    el.classList.toggle("cw-map-popup-box--below", below);
+    // Leaflet sets the popup's bottom edge at the case + offset, less its 20 px tip.
+    popup.options.offset = L.point(0, below ? height + 20 + SIZE.case / 2 + 6 : -SIZE.case / 2);
+    popup.update();
+  }
+
+  function openPopup(map, p, latlng) {
+    const root = map.getContainer().closest(".cw-map");
+    if (!root) return;
+    const popup = L.popup({ autoPan: false, maxWidth: 480, maxHeight: 460, className: "cw-map-popup-box" });
+    popup.setLatLng(latlng).setContent(popupContent(root, p)).openOn(map);
+    place(map, popup);
+    root.__cwPopup = { id: p.id, map: map, popup: popup, seen: JSON.stringify(p) };
+  }
+
+  /* After an update of the cases part: the open popup shows the case as it is now, or
+   * closes when the case has left the map (closed, cancelled, filtered out). */
+  function followPopup(tileEl, cases) {
+    const root = tileEl.querySelector(".cw-map");
+    const open = root && root.__cwPopup;
+    if (!open || !open.popup.isOpen()) return;
+    const entry = cases[open.id];
+    if (!entry) {
+      open.popup.close();
+      root.__cwPopup = null;
+      return;
+    }
+    const p = Object.assign({ id: open.id }, entry);
+    const seen = JSON.stringify(p);
+    if (seen === open.seen) return;
+    open.seen = seen;
+    open.popup.setLatLng([p.lat, p.lon]).setContent(popupContent(root, p));
+    place(open.map, open.popup);
+  }
+
   // ── what the layers draw with ──────────────────────────────────────────
   const citywallMap = (window.citywallMap = window.citywallMap || {});
 
@@ -86,7 +183,12 @@
       '" data-status="' + esc(p.status) + '" data-cat="' + esc(p.cat) +
       '" data-overdue="' + (p.overdue ? "1" : "0") + '"><span>' + esc(glyphs[p.cat] || "") +
       "</span></div>";
-    return marker(latlng, html, SIZE.case, p.overdue ? Z.overdue : Z.case);
+    const m = marker(latlng, html, SIZE.case, p.overdue ? Z.overdue : Z.case, true);
+    m.on("click", (event) => {
+      const map = (context && context.map) || event.target._map;
+      if (map) openPopup(map, p, latlng);
+    });
+    return m;
   };
 
   citywallMap.caseCluster = function (feature, latlng, index) {
@@ -314,6 +416,7 @@
       const features = points(state.cases);
       send(tileEl, "cases", { data: collection(features) });
       tileEl.dataset.cases = String(features.length);
+      followPopup(tileEl, state.cases || {});
     }
     if (changed.has("officers")) {
       const officers = state.officers || {};

@@ -6,8 +6,8 @@
 -- This script spells no key, stream, topic or field name of its own: it receives
 -- them all from script.py (built from core.keys and core.topics), and the formats
 -- of what it stores too (a KPI bucket's field names from data_feeds.kpi_fields, the
--- camera and officer JSON from core.camera_status and data_feeds.officer_state),
--- so they are declared once.
+-- camera and officer JSON from core.camera_status and data_feeds.officer_state, a
+-- case's details from data_feeds.case_details), so they are declared once.
 -- KEYS: open cases, closed cases, deadlines, positions, officers, cameras, officers
 -- online, cameras offline, deadletter, updates, clock, then the input streams in
 -- the order of C.streams.
@@ -41,6 +41,10 @@ local CS, OS = C.camera_state, C.officer_state
 local CAM_STATUS, CAM_T, CAM_REASON, CAM_OFFLINE = CS.STATUS, CS.T, CS.REASON, CS.OFFLINE
 local OFF_STATUS, OFF_STATUS_T, OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE =
   OS.STATUS, OS.STATUS_T, OS.GRID, OS.NAME, OS.CHECKIN, OS.OFFLINE
+-- A case's details (schema v2): their hash fields, in the order the op carries them
+-- after its 20 fixed items, and the suffix of the field saying when each was set.
+local DETAILS, STAMP = C.case_details.FIELDS, C.case_details.STAMP
+local DETAIL_AT = 20
 local STREAM_KEY = {}  -- stream name -> its key, for XACK
 if #KEYS ~= 11 + #C.streams then error('apply_batch: KEYS do not match C.streams') end
 -- A missing constant would fail mid-batch, after some writes: check them first.
@@ -51,7 +55,9 @@ local function need(...)
 end
 need(SEP, CATEGORY_JOIN, MAJOR_DIGITS, BY_CATEGORY, BY_SOURCE, BY_GRID, BY_OUTCOME,
   BY_SERVICE, CAM_STATUS, CAM_T, CAM_REASON, CAM_OFFLINE, OFF_STATUS, OFF_STATUS_T,
-  OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE)
+  OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE, DETAILS, STAMP)
+local DETAIL_STAMPS = {}
+for i = 1, #DETAILS do DETAIL_STAMPS[i] = DETAILS[i] .. STAMP end
 for i = 1, #C.streams do STREAM_KEY[C.streams[i]] = KEYS[11 + i] end
 
 local deltas, gauges = {}, {}
@@ -151,14 +157,44 @@ local function derive(s, put, ordinary, dims)
   end
 end
 
+-- The details the op carries (their indexes in DETAILS), and the case fields to read:
+-- CASE_FIELDS, plus each carried detail's value and when it was set.
+local function carried_details(op)
+  local carried = {}
+  for i = 1, #DETAILS do
+    if op[DETAIL_AT + i] then carried[#carried + 1] = i end
+  end
+  if #carried == 0 then return carried, CASE_FIELDS end
+  local fields = {unpack(CASE_FIELDS)}
+  for _, i in ipairs(carried) do
+    fields[#fields + 1] = DETAILS[i]
+    fields[#fields + 1] = DETAIL_STAMPS[i]
+  end
+  return carried, fields
+end
+
+-- A detail carried by an event is kept unless a newer event already set it; at the
+-- same instant the greater value wins, so any order ends in the same state.
+local function put_details(op, t, carried, s, put)
+  for _, i in ipairs(carried) do
+    local name, value = DETAILS[i], op[DETAIL_AT + i]
+    local set_at = tonumber(s[DETAIL_STAMPS[i]])
+    if not set_at or t > set_at or (t == set_at and value > (s[name] or '')) then
+      put(name, value)
+      put(DETAIL_STAMPS[i], t)
+    end
+  end
+end
+
 local function apply_case(op)
   local _, _, e, t, h, id, st, k, cat, cn, mn, src, g, p, lat, lon, ord, dept, off, dl =
     unpack(op)
   local key = CASE .. id
   if redis.call('HSETNX', key, 'ev:' .. e, t) == 0 then return end
-  local values = redis.call('HMGET', key, unpack(CASE_FIELDS))
+  local carried, fields = carried_details(op)
+  local values = redis.call('HMGET', key, unpack(fields))
   local s = {}
-  for i = 1, #CASE_FIELDS do s[CASE_FIELDS[i]] = values[i] end
+  for i = 1, #fields do s[fields[i]] = values[i] end
   -- Every event carries the descriptors, but they only need writing once.
   local w = s.status_t and {} or {'case_id', id, 'kind', k, 'category', cat,
     'category_name', cn, 'major_name', mn, 'source', src, 'grid', g, 'priority', p,
@@ -169,6 +205,7 @@ local function apply_case(op)
   if dept then put('dept', dept) end
   if off then put('officer', off) end
   if dl then put('deadline', dl) end
+  put_details(op, t, carried, s, put)
   local dims = {BY_CATEGORY .. k .. CATEGORY_JOIN .. string.sub(cat, 1, MAJOR_DIGITS),
                 BY_SOURCE .. src, BY_GRID .. g}
   local first = true

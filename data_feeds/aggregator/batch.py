@@ -11,7 +11,7 @@ from typing import Any
 
 from core.keys import StreamName
 from data_feeds.aggregator.ops import Op, OpBuilder
-from data_feeds.events import STREAM_MODELS, MalformedEventError, parse_entry
+from data_feeds.events import SCHEMA_VERSIONS, STREAM_MODELS, MalformedEventError, parse_entry
 
 # Entries are read already decoded (by hiredis, in C) with errors="surrogateescape":
 # text that is not UTF-8 survives as lone surrogates, which validation rejects, and
@@ -55,7 +55,7 @@ class BatchBuilder:
                 try:
                     # The common case in one step; anything odd takes the slow path
                     # for a precise reason.
-                    if fields.get("v") != "1":
+                    if fields.get("v") not in SCHEMA_VERSIONS:
                         raise ValueError
                     event = model.model_validate(fields)
                 except ValueError:

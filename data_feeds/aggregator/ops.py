@@ -8,7 +8,8 @@ stream's code (``STREAM_CODES``):
 
     case      ["c", entry, event, ms, hour, case_id, status, kind, category,
                category_name, major_name, source, grid, priority, lat, lon,
-               ordinary (0|1), dept, officer, deadline_ms]
+               ordinary (0|1), dept, officer, deadline_ms, then the details in the
+               order of case_details.FIELDS (photo lists as JSON arrays)]
     officer   ["o", entry, event, ms, hour, officer_id, action, grid, day, name,
                status, lat, lon]
     camera    ["m", entry, event, ms, hour, camera_id, status, reason]
@@ -23,7 +24,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from core.keys import StreamName
-from data_feeds import catalog
+from data_feeds import case_details, catalog
 from data_feeds.events import (
     STREAM_MODELS,
     ApprovalEvent,
@@ -103,5 +104,16 @@ def _case(event: CaseEvent) -> list[Any]:
         event.case_id, event.status, event.kind, event.category, category.minor_name,
         category.major_name, event.source, event.grid, event.priority, repr(event.lat),
         repr(event.lon), int(catalog.is_ordinary(event.kind, event.category, event.priority)),
-        _opt(event.dept), _opt(event.officer), deadline,
+        _opt(event.dept), _opt(event.officer), deadline, *_details(event),
     ]  # fmt: skip
+
+
+def _details(event: CaseEvent) -> list[str | bool]:
+    """The schema v2 details, in the order of case_details.FIELDS (false when unset)."""
+    values: list[str | bool] = []
+    for name in case_details.FIELDS:
+        value = getattr(event, name)
+        if isinstance(value, list):
+            value = case_details.encode_photos(value)
+        values.append(_opt(value))
+    return values

@@ -3,8 +3,8 @@ and one JSON object of constants. Every key, key prefix, stream code, topic, fie
 name and cap the script uses is built here from ``core.keys``, ``core.topics`` and
 ``ops.STREAM_CODES``, and the formats of what it stores from where they are declared
 (the KPI bucket's fields from ``data_feeds.kpi_fields``, the camera state from
-``core.camera_status``, the officer state from ``data_feeds.officer_state``): the
-script spells none of them itself.
+``core.camera_status``, the officer state from ``data_feeds.officer_state``, a case's
+details from ``data_feeds.case_details``): the script spells none of them itself.
 
     KEYS     open cases, closed cases, deadlines, positions, officers, cameras,
              officers online, cameras offline, deadletter, updates, clock, then the
@@ -22,7 +22,7 @@ from typing import Final
 
 from core import camera_status, topics
 from core.keys import AGGREGATOR_GROUP, DEADLETTER_MAXLEN, Keys
-from data_feeds import kpi_fields, officer_state
+from data_feeds import case_details, kpi_fields, officer_state
 from data_feeds.aggregator.ops import STREAM_CODES
 
 SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
@@ -55,6 +55,10 @@ _OFFICER_STATE: Final = {
     "CHECKIN": officer_state.FIELD_CHECKIN, "OFFLINE": officer_state.OFFLINE,
 }  # fmt: skip
 
+# A case's details (schema v2): their hash fields, in the order the case op carries
+# them, and the suffix of the field holding when each was set.
+_CASE_DETAILS: Final = {"FIELDS": list(case_details.FIELDS), "STAMP": case_details.STAMP_SUFFIX}
+
 
 def script_keys(keys: Keys) -> list[str]:
     """KEYS, in the order the script unpacks them."""
@@ -86,6 +90,7 @@ def script_constants(
         "kpi_fields": _KPI_FIELDS,
         "camera_state": _CAMERA_STATE,
         "officer_state": _OFFICER_STATE,
+        "case_details": _CASE_DETAILS,
         "updates_maxlen": updates_maxlen,
         "deadletter_maxlen": DEADLETTER_MAXLEN,
         "bucket_ttl": bucket_ttl_s,

@@ -1,9 +1,9 @@
 """Every live part's shape is declared once, in Python (a TypedDict per part, on its
 ``LivePart``), and the browser reads nothing else: each tile type's renderer is run in
-real Chromium on a busy wall's live state (a tour turning, an alarm up, a case and an
-officer on the map) wrapped in a Proxy that records every field it reads, and each
-read must be a field the shape declares. The values the hub sent are validated against
-the same shapes, with no field the shape does not declare."""
+real Chromium on a busy wall's live state (a tour turning, an alarm up, a case with
+its schema v2 details and an officer on the map) wrapped in a Proxy that records every
+field it reads, and each read must be a field the shape declares. The values the hub
+sent are validated against the same shapes, with no field the shape does not declare."""
 
 from __future__ import annotations
 
@@ -112,7 +112,11 @@ def busy_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     logs = tmp_path_factory.mktemp("shapes")
     stack = LiveStack(shipped_config_copy(logs / "wall_config.yaml"), logs, relay=True).start()
     now = datetime.now(SHANGHAI).replace(microsecond=0)
-    stack.write(list(CaseStory("SHAPE-1", now - timedelta(minutes=20)).through_dispatch().events))
+    # A schema v2 case: its details (address, photos…) are in the parts too.
+    story = CaseStory("SHAPE-1", now - timedelta(minutes=20))
+    story.at(0, "reported", address="长安路12号", description="井盖缺失", channel="app",
+             photos_before=["https://szcg.example.gov.cn/p/SHAPE-1.jpg"])  # fmt: skip
+    stack.write(list(story.at(5, "filed").dispatch(10, 130).events))
     client = stack.client()
     control = WallControl(client, load_config(stack.config))
     control.start_tour("junctions", "重点路口巡逻", by="operator")

@@ -7,10 +7,12 @@ import random
 import threading
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 import redis
 
 from core.keys import Keys
+from data_feeds import case_details
 from data_feeds.aggregator import Aggregator, AggregatorSettings
 from data_feeds.events import CaseEvent, Event, OfficerEvent
 from data_feeds.kpis import KpiReader
@@ -146,15 +148,73 @@ def state_snapshot(client: redis.Redis, prefix: str) -> dict[str, object]:
     return snapshot
 
 
+# ── schema version 2: a case's details ─────────────────────────────────
+DETAIL_HASH_FIELDS = [*case_details.FIELDS, *map(case_details.stamp, case_details.FIELDS)]
+
+
+def detailed_story(i: int, category: str) -> CaseStory:
+    """A case whose details change on its way: the address corrected on filing, photos
+    after handling, and the description set twice at one instant (the greater wins)."""
+    photo = f"https://szcg.example.gov.cn/photos/S{i}-"
+    story = CaseStory(f"S{i}", T0 + timedelta(minutes=7 * i), category=category)
+    story.at(0, "reported", address=f"人民路{i}号", description="占道经营",
+             photos_before=[photo + "1.jpg"], channel="12319")  # fmt: skip
+    story.at(5, "filed", address=f"人民路{i}号东侧").dispatch(10, 150)
+    story.at(40, "handled", photos_after=[photo + "2.jpg", photo + "3.jpg"])
+    story.at(45, "verified", description="已清理").at(45, "verified", description="已清理完毕")
+    return story.at(50, "closed")
+
+
+def final_details(story: CaseStory) -> dict[str, str]:
+    """What a detailed_story's case hash must end with, whatever the order."""
+    n = story.case_id.removeprefix("S")
+    photo = f"https://szcg.example.gov.cn/photos/S{n}-"
+    return {
+        "address": f"人民路{n}号东侧",
+        "description": "已清理完毕",
+        "photos_before": case_details.encode_photos([photo + "1.jpg"]),
+        "photos_after": case_details.encode_photos([photo + "2.jpg", photo + "3.jpg"]),
+        "channel": "12319",
+    }
+
+
+def details_of(client: redis.Redis, keys: Keys, case_id: str) -> dict[str, str]:
+    values = client.hmget(keys.case(case_id), list(case_details.FIELDS))
+    return {
+        name: value.decode()
+        for name, value in zip(case_details.FIELDS, values, strict=True)
+        if value is not None
+    }
+
+
+def test_case_details_land_in_the_case_state_newest_first(redis_client: redis.Redis) -> None:
+    story = detailed_story(1, "0503")
+    # Newest first, one event per batch: each older one arrives after a newer one.
+    for event in reversed(story.events):
+        feed(redis_client, [event])
+    assert details_of(redis_client, Keys(), "S1") == final_details(story)
+    reported_ms = int(story.events[0].time.timestamp() * 1000)
+    stamps = redis_client.hmget(Keys().case("S1"), ["channel_t", "address_t"])
+    assert stamps == [str(reported_ms).encode(), str(reported_ms + 5 * 60_000).encode()]
+
+    # A version 1 producer's case: applied as before, no details.
+    old = CaseStory("OLD-1", T0).at(0, "reported", v="1").at(5, "filed", v="1")
+    assert [event.v for event in old.events] == ["1", "1"]
+    feed(redis_client, old.events)
+    assert details_of(redis_client, Keys(), "OLD-1") == {}
+    assert redis_client.hget(Keys().case("OLD-1"), "status") == b"filed"
+
+    # What the tiles read: the details beside the status (photos as JSON arrays).
+    cases = KpiReader(redis_client).recent_cases(10)
+    assert cases.loc["S1", "address"] == "人民路1号东侧"
+    assert case_details.decode_photos(cases.loc["S1", "photos_after"])[1].endswith("S1-3.jpg")
+    assert pd.isna(cases.loc["OLD-1", "address"])
+
+
 def test_order_and_consumers_do_not_change_the_result(redis_client: redis.Redis) -> None:
     """Two consumers, shuffled events: the same state as one consumer in order."""
     stories = [
-        CaseStory(f"S{i}", T0 + timedelta(minutes=7 * i), category=cat)
-        .through_dispatch(150)
-        .at(40, "handled")
-        .at(45, "verified")
-        .at(50, "closed")
-        for i, cat in enumerate(["0503", "0101", "0203", "0401"] * 15)
+        detailed_story(i, cat) for i, cat in enumerate(["0503", "0101", "0203", "0401"] * 15)
     ]
     events = all_events(stories) + all_events(the_day())
     in_order = Keys("ref:")
@@ -189,6 +249,10 @@ def test_order_and_consumers_do_not_change_the_result(redis_client: redis.Redis)
     for story in stories:
         status = redis_client.hget(Keys().case(story.case_id), "status")
         assert status == redis_client.hget(in_order.case(story.case_id), "status") == b"closed"
+        # Each detail, and when it was set, as in order: the newest event's value.
+        mine_details = redis_client.hmget(Keys().case(story.case_id), DETAIL_HASH_FIELDS)
+        assert mine_details == redis_client.hmget(in_order.case(story.case_id), DETAIL_HASH_FIELDS)
+        assert details_of(redis_client, Keys(), story.case_id) == final_details(story)
 
 
 def test_a_crashed_consumers_entries_are_claimed(redis_client: redis.Redis) -> None:

@@ -33,7 +33,7 @@ VALID = {
 }  # fmt: skip
 # Values no field accepts for the field it replaces (each breaks a different rule).
 BAD_VALUES = {
-    "v": ["2", "", "1.0"],
+    "v": ["3", "", "1.0"],
     "event_id": ["", " x", "a" * 65, "中文"],
     "time": ["yesterday", "2026-05-04T10:00:00", "2026-13-01T00:00:00+08:00"],
     "lat": ["north", "91", "nan", "inf"],

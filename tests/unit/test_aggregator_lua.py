@@ -1,19 +1,25 @@
 """The apply script's wire contract is declared once, in Python: apply_batch.lua
 spells no key, stream, topic or updates field of its own, nor the formats of what it
-stores (a KPI bucket's field names, the camera and officer JSON), and what it
-receives (script.py) is built from core.keys, core.topics, ops.STREAM_CODES,
-data_feeds.kpi_fields, core.camera_status and data_feeds.officer_state."""
+stores (a KPI bucket's field names, the camera and officer JSON, a case's details),
+and what it receives (script.py) is built from core.keys, core.topics,
+ops.STREAM_CODES, data_feeds.kpi_fields, core.camera_status, data_feeds.officer_state
+and data_feeds.case_details."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 from core import camera_status, topics
 from core.keys import DEADLETTER_MAXLEN, STREAMS, UPDATES_MAXLEN, Keys
-from data_feeds import kpi_fields, officer_state
+from data_feeds import case_details, kpi_fields, officer_state
 from data_feeds.aggregator import AggregatorSettings, consumer, ops
 from data_feeds.aggregator.script import SCRIPT, script_constants, script_keys
+from tests.case_story import SHANGHAI, CaseStory
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+PHOTO = "https://szcg.example.gov.cn/p/1.jpg"
 
 # A Lua string literal in single or double quotes ('--' comments are removed first).
 LUA_STRING = re.compile(r"""'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)\"""")
@@ -193,3 +199,22 @@ def test_the_script_receives_the_formats_of_what_it_stores() -> None:
 
 def test_the_updates_cap_defaults_to_the_declared_one() -> None:
     assert AggregatorSettings(consumer="a1").updates_maxlen == UPDATES_MAXLEN
+
+
+def test_the_script_receives_a_cases_details_and_spells_none() -> None:
+    constants = json.loads(
+        script_constants(Keys(), bucket_ttl_s=60, trail_length=5, dedup_ttl_s=30, updates_maxlen=7)
+    )
+    details = constants["case_details"]
+    assert details == {"FIELDS": list(case_details.FIELDS), "STAMP": case_details.STAMP_SUFFIX}
+    stamps = {case_details.stamp(name) for name in case_details.FIELDS}
+    names = set(case_details.FIELDS) | stamps
+    assert [s for s in lua_strings(SCRIPT) if s in names] == []
+    assert [n for n in lua_field_names(SCRIPT) if n in names] == []
+    # The op carries them after its fixed items, in the same order.
+    event = (
+        CaseStory("C1", T0).at(0, "reported", address="长安路1号", photos_after=[PHOTO]).events[0]
+    )
+    op = ops.OpBuilder().build("1-0", event)
+    assert op[20:] == ["长安路1号", False, False, case_details.encode_photos([PHOTO]), False]
+    assert "local DETAIL_AT = 20" in SCRIPT

@@ -137,9 +137,35 @@ def test_a_case_becomes_its_marker() -> None:
         "C1": {
             "lat": 28.69, "lon": 112.89, "status": "dispatched", "kind": "event",
             "cat": "event-05", "name": "街面秩序", "priority": "urgent", "overdue": False,
-            "grid": "430624-0101", "source": "video",
+            "grid": "430624-0101", "source": "video", "category": "街面秩序",
+            "address": "", "description": "", "channel": "", "photos_before": [],
+            "photos_after": [],
         }
     }  # fmt: skip
+
+
+PHOTO = "https://szcg.example.gov.cn/p/C1-1.jpg"
+
+
+def test_a_cases_details_go_to_its_popup() -> None:
+    """Schema v2 details as KpiReader reads them (photo lists as JSON arrays); a v1
+    case has none (None, or NaN once pandas has seen a column of them)."""
+    cases = case_frame(
+        {"case_id": "C1", "address": "长安路12号", "description": "井盖缺失 <b>危险</b>",
+         "channel": "wechat", "photos_before": f'["{PHOTO}"]', "photos_after": "not json"},
+        {"case_id": "OLD", "address": float("nan"), "photos_before": None},
+    )  # fmt: skip
+    points = case_points(cases, NOW, NAMES_ZH, minor_names=True)
+    c1 = points["C1"]
+    assert (c1["address"], c1["description"], c1["channel"]) == (
+        "长安路12号", "井盖缺失 <b>危险</b>", "wechat",
+    )  # fmt: skip
+    assert (c1["photos_before"], c1["photos_after"]) == ([PHOTO], [])
+    assert c1["category"] == "乱挂乱晒"  # the 小类 on a zh-CN wall
+    old = points["OLD"]
+    assert (old["address"], old["description"], old["photos_before"]) == ("", "", [])
+    english = case_points(cases, NOW, NAMES_EN)["C1"]
+    assert (english["category"], english["name"]) == ("Street order", "Street order")
 
 
 def test_category_names_follow_the_walls_language() -> None:
@@ -309,6 +335,14 @@ def test_offline_layout_draws_the_basemap_and_no_tile_layer() -> None:
     assert layers["cases"].cluster is True
     assert layers["cases"].pointToLayer == {"variable": "citywallMap.casePoint"}
     assert layers["cases"].hideout["glyphs"]["event-05"] == "街"
+    # What a case's popup says around the case's own text (map.js reads data-popup).
+    popup = json.loads(every[0].to_plotly_json()["props"]["data-popup"])
+    assert (
+        popup["statuses"]["dispatched"] == "派遣" and popup["channels"]["12319"] == "12319热线电话"
+    )
+    assert (popup["address"], popup["description"], popup["before"], popup["after"]) == (
+        "地址", "问题描述", "处置前", "处置后",
+    )  # fmt: skip
     cameras = layers["cameras"].data["features"]
     assert [f["properties"]["id"] for f in cameras] == ["XY-001"]
     assert cameras[0]["geometry"]["coordinates"] == [112.89, 28.69]

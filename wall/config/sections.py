@@ -5,6 +5,7 @@ unknown keys refused."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -232,6 +233,11 @@ class RelaySpec(StrictModel):
 
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# An http(s) origin as a CSP source: scheme://host[:port], a DNS name, IPv4 or [IPv6].
+ORIGIN = re.compile(
+    r"https?://(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)(?::[0-9]{1,5})?"
+)
 
 
 class WebSpec(StrictModel):
@@ -261,6 +267,26 @@ class WebSpec(StrictModel):
         "[https://portal.example.gov.cn]. Default []: none (frame-ancestors 'none' and "
         "X-Frame-Options: DENY), so no other site can frame the wall.",
     )
+
+    photo_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins the case photos (处置前 / 处置后 URLs of schema v2 case events) may "
+        "be loaded from, added to the Content-Security-Policy's img-src, e.g. "
+        "[https://szcg.example.gov.cn] for the hall's 数字城管 business system. Each is "
+        "scheme://host[:port], http or https, nothing after. Default []: this origin only; "
+        "the browser blocks a photo from anywhere else.",
+    )
+
+    @field_validator("photo_origins")
+    @classmethod
+    def _origins(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not ORIGIN.fullmatch(value):
+                raise ValueError(
+                    f"{value!r} is not an origin: scheme://host[:port], http or https, "
+                    "nothing after (e.g. https://szcg.example.gov.cn)"
+                )
+        return values
 
     @field_validator("metrics_from", "trusted_proxies")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any, Final
 import dash_leaflet as dl
 from dash import html
 
+from data_feeds import catalog
 from wall.config.basemap import basemap_layer
 from wall.config.tiles.map import CATEGORY_KEYS, MapTile
 from wall.geo_fit import fit_view
@@ -30,6 +31,8 @@ CAMERA_STATUSES = ("online", "offline", "unknown")
 # Supercluster's radius is in 512-px tile units: 160 groups cases within ~80 native px,
 # about the size of a cluster's marker, so clusters do not pile up.
 CLUSTER_OPTIONS = {"radius": 160, "maxZoom": 16}
+# The headings of a case popup's details (map.popup.<heading> in the tile's strings).
+POPUP_HEADINGS = ("address", "description", "channel", "before", "after")
 # The layers map.js sets props on (their Dash ids are in the tile's data-layer-ids).
 LIVE_LAYERS: Final = ("view", "cases", "officers", "trails", "cameras", "focus")
 
@@ -115,8 +118,22 @@ def map_layout(tile: MapTile, ctx: TileContext) -> html.Div:
             data_zoom=f"{zoom:g}",
             # The one place these ids are spelled: map.js reads them from here.
             data_layer_ids=json.dumps({name: layer_id(tile.id, name) for name in LIVE_LAYERS}),
+            # What a case's popup says around the case's own text (map.js).
+            data_popup=json.dumps(popup_labels(ctx.translate), ensure_ascii=False),
         ),
     )
+
+
+def popup_labels(t: Translator) -> dict[str, Any]:
+    """A case popup's labels in the wall's language: status and channel names by code,
+    and the headings of its details."""
+    labels: dict[str, Any] = {
+        "statuses": {status: t(f"case_status.{status}") for status in catalog.CASE_STATUS_NAMES},
+        "channels": {channel: t(f"channel.{channel}") for channel in catalog.CHANNEL_NAMES},
+    }
+    for key in POPUP_HEADINGS:
+        labels[key] = t(f"map.popup.{key}")
+    return labels
 
 
 def _layers(tile: MapTile, ctx: TileContext) -> list[Any]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from typing_extensions import TypedDict
 
+from data_feeds import case_details
 from wall.control.views import Alarm, AlarmJson
 
 
@@ -28,6 +30,13 @@ class CasePointJson(TypedDict):
     overdue: bool
     grid: str
     source: str
+    # What its popup shows besides status (schema v2 details: "" or [] when unknown).
+    category: str  # in words: the 小类 on a zh-CN wall, else the 大类's name
+    address: str  # 地址
+    description: str  # 问题描述
+    channel: str  # how it was reported (catalog.CaseChannel)
+    photos_before: list[str]  # 处置前: http(s) URLs
+    photos_after: list[str]  # 处置后
 
 
 class OfficerPointJson(TypedDict):
@@ -51,12 +60,14 @@ def case_points(
     grids: Collection[str] | None = None,
     categories: Collection[str] | None = None,
     sources: Collection[str] | None = None,
+    minor_names: bool = False,
 ) -> dict[str, CasePointJson]:
-    """Open cases that have a place: case id → what its marker shows.
+    """Open cases that have a place: case id → what its marker and its popup show.
 
     ``cases`` is ``KpiReader.open_cases()``; ``now`` the data clock (a case is
     overdue once its deadline is before it); ``category_names`` maps ``event-05``
-    to its name in the wall's language. Filters left None keep everything.
+    to its name in the wall's language; ``minor_names``: the popup names the 小类
+    (the catalog's names are Chinese). Filters left None keep everything.
     """
     placed = cases[cases["lat"].notna() & cases["lon"].notna()]
     kind = placed["kind"].fillna("").astype(str)
@@ -71,24 +82,40 @@ def case_points(
     placed, kind, cat = placed[keep], kind[keep], cat[keep]
     deadline = placed["deadline"]
     overdue = deadline.notna() & (deadline < pd.Timestamp(now))
-    columns = zip(
-        placed.index, placed["lat"], placed["lon"], placed["status"], kind, cat,
-        placed["priority"], overdue, placed["grid"], placed["source"], strict=True,
-    )  # fmt: skip
+    rows = zip(placed.index, placed.to_dict("records"), kind, cat, overdue, strict=True)
     return {
-        str(case_id): {
-            "lat": float(lat),
-            "lon": float(lon),
-            "status": _text(status),
-            "kind": kind_,
-            "cat": cat_,
-            "name": category_names.get(cat_, ""),
-            "priority": _text(priority) or "normal",
-            "overdue": bool(late),
-            "grid": _text(grid),
-            "source": _text(source),
-        }
-        for case_id, lat, lon, status, kind_, cat_, priority, late, grid, source in columns
+        str(case_id): _case_point(row, kind_, cat_, bool(late), category_names, minor_names)
+        for case_id, row, kind_, cat_, late in rows
+    }
+
+
+def _case_point(
+    row: Mapping[Any, Any],  # a frame record: column → value
+    kind: str,
+    cat: str,
+    overdue: bool,
+    category_names: Mapping[str, str],
+    minor_names: bool,
+) -> CasePointJson:
+    name = category_names.get(cat, "")
+    minor = _text(row.get("category_name")) if minor_names else ""
+    return {
+        "lat": float(row["lat"]),
+        "lon": float(row["lon"]),
+        "status": _text(row["status"]),
+        "kind": kind,
+        "cat": cat,
+        "name": name,
+        "priority": _text(row["priority"]) or "normal",
+        "overdue": overdue,
+        "grid": _text(row["grid"]),
+        "source": _text(row["source"]),
+        "category": minor or name,
+        "address": _text(row.get(case_details.ADDRESS)),
+        "description": _text(row.get(case_details.DESCRIPTION)),
+        "channel": _text(row.get(case_details.CHANNEL)),
+        "photos_before": case_details.decode_photos(_text(row.get(case_details.PHOTOS_BEFORE))),
+        "photos_after": case_details.decode_photos(_text(row.get(case_details.PHOTOS_AFTER))),
     }
 
 

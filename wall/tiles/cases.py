@@ -2,7 +2,8 @@
 that rolls slowly when it is longer than the tile.
 
 Two live parts, ``latest`` and ``overdue``: case id → one row, already in words
-(time, category, grid, status, how late), with its ``rank`` for the order.
+(time, category, address or else grid, status, how late), with its ``rank`` for the
+order.
 assets/tiles/cases.js draws them.
 """
 
@@ -48,6 +49,7 @@ class CaseRowJson(TypedDict):
     time: str
     category: str
     grid: str
+    address: str  # 地址 (schema v2): shown instead of the grid; "" when not known
     status: str
     urgent: bool
     overdue: bool
@@ -65,6 +67,7 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
         "time": reported.tz_convert(zone).strftime("%H:%M") if pd.notna(reported) else "",
         "category": _category(case, t),
         "grid": grid_label(str(case["grid"] or "")),
+        "address": _text(case.get("address")),
         "status": t(f"case_status.{case['status']}"),
         "urgent": case["priority"] == "urgent",
         "overdue": overdue,
@@ -74,6 +77,11 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
     if overdue:
         row["late"] = t("cases.overdue_by", t=short_duration(now - deadline, t))
     return row
+
+
+def _text(value: object) -> str:
+    """A frame cell as text: None and NaN (a missing field) become ""."""
+    return value if isinstance(value, str) else ""
 
 
 def _category(case: pd.Series, t: Translator) -> str:

@@ -1,7 +1,8 @@
 """The ``map`` tile's view: the e-map of the county seat: open cases, officers with their trails,
 cameras, responsibility grids and roads (docs/map.md).
 
-Live parts: ``cases`` (case id → place, status, category, overdue…), ``officers``
+Live parts: ``cases`` (case id → place, status, category, overdue…, and what its
+popup shows: address, description, channel, photos), ``officers``
 (officer id → place, status, trail; at most once a second), ``cameras`` (camera
 id → online, offline or unknown) and, on every map, ``focus`` (``alarm`` → the
 case of the alarm pop-up while there is one: the map flies to it and rings it).
@@ -35,8 +36,9 @@ from wall.tiles._map_live import (
 def cases(tile: MapTile, data: LiveData) -> dict[str, CasePointJson]:
     names = {key: data.translate(f"category.{key}") for key in CATEGORY_KEYS}
     return case_points(
-        data.open_cases(), data.now, names, tile.grids, tile.categories, tile.sources
-    )
+        data.open_cases(), data.now, names, tile.grids, tile.categories, tile.sources,
+        minor_names=data.translate.locale == "zh-CN",
+    )  # fmt: skip
 
 
 # Its labels (wall/locales/*.json holds the ones several views share).
@@ -49,6 +51,11 @@ STRINGS: Strings = {
         "map.layer.roads": "道路",
         "map.overdue": "超期",
         "map.camera_unknown": "未知",
+        "map.popup.address": "地址",
+        "map.popup.description": "问题描述",
+        "map.popup.channel": "反映渠道",
+        "map.popup.before": "处置前",
+        "map.popup.after": "处置后",
         "map.glyph.event-01": "容",
         "map.glyph.event-02": "广",
         "map.glyph.event-03": "工",
@@ -70,6 +77,11 @@ STRINGS: Strings = {
         "map.layer.roads": "Roads",
         "map.overdue": "Overdue",
         "map.camera_unknown": "Unknown",
+        "map.popup.address": "Address",
+        "map.popup.description": "Description",
+        "map.popup.channel": "Reported via",
+        "map.popup.before": "Before",
+        "map.popup.after": "After",
         "map.glyph.event-01": "A",
         "map.glyph.event-02": "Ad",
         "map.glyph.event-03": "C",

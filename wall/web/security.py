@@ -55,14 +55,15 @@ def harden(app: Dash, config: WallConfigBase) -> None:
 def content_security_policy(app: Dash, config: WallConfigBase) -> dict[str, Any]:
     """Scripts only from this origin plus Dash's own inline scripts (by hash); styles
     may be inline (plotly and leaflet inject <style>); media and images from blob:/
-    data:; connections to this origin and to the relay when browsers reach it at
+    data:, images also from ``web.photo_origins`` (case photos on the hall's business
+    system); connections to this origin and to the relay when browsers reach it at
     another origin (the demo); no framing unless ``web.frame_ancestors`` allows it."""
     connect = ["'self'", *_origins([config.relay.browser_url()])]
     return {
         "default-src": "'self'",
         "script-src": ["'self'", *app.csp_hashes()],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *config.web.photo_origins],
         "font-src": ["'self'", "data:"],
         "media-src": ["'self'", "blob:"],
         "connect-src": connect,
