@@ -51,6 +51,7 @@ import redis
 from redis._parsers import _RESP2Parser
 from redis.utils import HIREDIS_AVAILABLE
 
+from bench.ingest_http import api_server, items, post_all
 from bench.report import run_reporting
 from core.keys import AGGREGATOR_GROUP, Keys
 from data_feeds import catalog
@@ -381,7 +382,11 @@ def record(samples: Samples, name: str, n: int, cost: Cost) -> None:
 
 
 def throughput_round(
-    url: str, events: Sequence[Event], entries: Sequence[Encoded], samples: Samples
+    url: str,
+    events: Sequence[Event],
+    entries: Sequence[Encoded],
+    samples: Samples,
+    api: tuple[str, list[dict[str, object]]] | None = None,
 ) -> None:
     keys = Keys()
     n = len(entries)
@@ -408,6 +413,20 @@ def throughput_round(
     client.flushall()
     writer = EventWriter(client, keys)
     record(samples, "writer", n, measure(admin, lambda: writer.write(events)))
+    if api is not None:  # the same events through the HTTP API, into an empty Redis
+        base, body = api
+        client.flushall()
+        accepted: list[int] = []
+        record(
+            samples,
+            "http",
+            n,
+            measure(admin, lambda: accepted.append(post_all(base, client, body))),
+        )
+        if accepted != [n]:
+            samples.notes.append(f"the HTTP API accepted {accepted} of {n} events")
+        client.flushall()
+        writer.write(events)  # what the drain below reads
     aggregator = TimedAggregator(client, AggregatorSettings(consumer="bench"), keys)
     aggregator.ensure_groups()
 
@@ -690,9 +709,11 @@ def run(events_n: int, rounds: int, rate: float, seconds: float, with_profile: b
         print(f"parsers: {parser_name(admin)} vs {parser_name(pure)}")
         pure.close()
         samples = Samples()
-        for n in range(1, rounds + 1):
-            progress(began, f"throughput round {n}/{rounds}")
-            throughput_round(server.url, events, entries, samples)
+        with api_server(server.url) as base:
+            body = items(events)
+            for n in range(1, rounds + 1):
+                progress(began, f"throughput round {n}/{rounds}")
+                throughput_round(server.url, events, entries, samples, (base, body))
         per_round = seconds / rounds
         latency: dict[str, list[LatencyRound]] = {"aggregator": [], "raw": []}
         for n in range(1, rounds + 1):
@@ -747,6 +768,7 @@ def report(samples: Samples, latency: Mapping[str, Sequence[LatencyRound]], rate
     rows.append(rate_row("XREADGROUP 500 + XACK, hiredis", "read/hiredis", None))
     rows.append(rate_row("XREADGROUP 500 + XACK, pure-Python", "read/python", "read/hiredis"))
     rows.append(rate_row("EventWriter.write (to_fields + XADD)", "writer", "xadd/hiredis"))
+    rows.append(rate_row("POST /api/v1/events (HTTP, 1,000 per batch)", "http", "writer"))
     rows.append(
         rate_row("Aggregator.drain, full backlog", "drain", "read/hiredis", f">= {GOAL_RATIO:.1f}x")
     )
