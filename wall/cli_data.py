@@ -12,7 +12,7 @@ import re
 import socket
 import sys
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.keys import Keys
 from core.redis_url import connect
@@ -25,6 +25,9 @@ from wall.cli_common import (
     stop_on_signals,
 )
 from wall.config import WallConfig
+
+if TYPE_CHECKING:
+    from data_feeds.simulator import CitySettings
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -79,9 +82,26 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(**{UNITS[match.group(2)]: float(match.group(1))})
 
 
+def city_settings(config: WallConfig, seed: int, *, cameras: bool = True) -> CitySettings:
+    """The simulated city of a wall config: its bounds, time zone and camera inventory
+    (``cameras`` false: no camera events). Case addresses come from the inventory's
+    names and positions (intersections such as 湘阴大道与解放路交叉口) either way."""
+    from data_feeds.simulator import CitySettings
+
+    (south, west), (north, east) = config.map.bounds
+    inventory = config.cameras.items
+    return CitySettings(
+        bounds=((south, west), (north, east)),
+        camera_ids=tuple(camera.id for camera in inventory) if cameras else (),
+        timezone=config.wall.timezone,
+        seed=seed,
+        places=tuple((camera.name, camera.lat, camera.lon) for camera in inventory),
+    )
+
+
 def _simulate_command(args: argparse.Namespace) -> int:
 
-    from data_feeds.simulator import CitySettings, Simulator
+    from data_feeds.simulator import Simulator
     from data_feeds.writer import EventWriter
 
     config = load_or_report(args.config)
@@ -93,13 +113,7 @@ def _simulate_command(args: argparse.Namespace) -> int:
     setup_logging()
     stopped = stop_on_signals()
     client = connect(redis_url(config, args.redis_url))
-    (south, west), (north, east) = config.map.bounds
-    settings = CitySettings(
-        bounds=((south, west), (north, east)),
-        camera_ids=() if args.no_cameras else tuple(camera.id for camera in config.cameras.items),
-        timezone=config.wall.timezone,
-        seed=args.seed,
-    )
+    settings = city_settings(config, args.seed, cameras=not args.no_cameras)
     start = args.start or datetime.now().astimezone()
     writer = EventWriter(
         client, _keys(config), stop=lambda: stopped[0], replicas=config.redis.replicas_to_ack

@@ -2,6 +2,8 @@
 
 reported → filed → dispatched → handled → verified → closed; a failed check adds
 rework → handled before verified (返工); a cancelled report (作废) is never filed.
+Every event carries the case's descriptors and its details (address, description,
+channel: schema v2), so any one of them can be applied alone.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from data_feeds import catalog
 from data_feeds.catalog import CaseKind, CaseSource, CaseStatus, Priority
 from data_feeds.events import CaseEvent
 from data_feeds.simulator.city import City
+from data_feeds.simulator.details import CaseDetails, case_details
 from data_feeds.simulator.randomness import uniform_ms
 from data_feeds.simulator.taxonomy import (
     CANCEL_REASONS,
@@ -59,6 +62,7 @@ class _Case:
     lat: float
     lon: float
     grid: str
+    details: CaseDetails
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ def build_case(city: City, case_id: str, spec: CaseSpec, rng: random.Random) -> 
     priority = pick_priority(rng, code)
     grid = city.pick_grid(rng)
     lat, lon = grid.box.random_point(rng)
-    case = _Case(case_id, code[0], code[1], spec.source, priority, lat, lon, grid.code)
+    details = case_details(city.settings, case_id, code, spec.source, (lat, lon))
+    case = _Case(case_id, *code, spec.source, priority, lat, lon, grid.code, details)
     reporter = _someone(rng, grid.officers) if spec.source == "patrol" else None
     reported = _Step(spec.report, "reported", officer=reporter)
     if spec.cancelled:
@@ -196,4 +201,7 @@ def _event(case: _Case, n: int, step: _Step) -> CaseEvent:
         officer=step.officer,
         deadline=from_ms(step.deadline) if step.deadline is not None else None,
         note=step.note,
+        address=case.details.address,
+        description=case.details.description,
+        channel=case.details.channel,
     )

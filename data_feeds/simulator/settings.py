@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
+Place = tuple[str, float, float]  # (name, lat, lon): a camera of the inventory, say
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,10 @@ class CitySettings:
 
     ``bounds`` is ``((south, west), (north, east))``; ``camera_ids`` are the wall's
     camera inventory; ``grid_rows`` × ``grid_cols`` responsibility grids (责任网格)
-    split the bounds, and the ``officers`` are spread evenly over them.
+    split the bounds, and the ``officers`` are spread evenly over them. ``places``
+    are named points of the town, (name, lat, lon), from which cases get their
+    street addresses: the camera inventory's names and positions (intersections such
+    as 湘阴大道与解放路交叉口); without them the simulator lays its own street grid.
     """
 
     bounds: Bounds
@@ -24,6 +28,7 @@ class CitySettings:
     officers: int = 312
     grid_rows: int = 5
     grid_cols: int = 6
+    places: tuple[Place, ...] = ()
 
     def __post_init__(self) -> None:
         # Plans are cached by settings: lists (say, bounds from JSON) would be unhashable.
@@ -31,12 +36,17 @@ class CitySettings:
         bounds = ((float(south), float(west)), (float(north), float(east)))
         object.__setattr__(self, "bounds", bounds)
         object.__setattr__(self, "camera_ids", tuple(self.camera_ids))
+        places = tuple((str(name), float(lat), float(lon)) for name, lat, lon in self.places)
+        object.__setattr__(self, "places", places)
         if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
             raise ValueError(f"bounds: need south < north and west < east, got {self.bounds}")
         if not 1 <= self.grid_rows <= 99 or not 1 <= self.grid_cols <= 99:
             raise ValueError("grid_rows, grid_cols: each must be 1..99")
         if not 0 <= self.officers <= 999:
             raise ValueError(f"officers: must be 0..999, got {self.officers}")
+        for name, lat, lon in places:
+            if not name.strip() or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(f"places: need a name and a position, got {(name, lat, lon)}")
         if len(set(self.camera_ids)) != len(self.camera_ids):
             raise ValueError("camera_ids: duplicates")
         try:

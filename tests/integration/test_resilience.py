@@ -16,8 +16,9 @@ from core.keys import Keys
 from core.localhost import stop_process
 from data_feeds.events import CaseEvent, HotlineEvent, OfficerEvent
 from data_feeds.redis_server import EmbeddedRedis
-from data_feeds.simulator import CitySettings, events_between, position_interval
+from data_feeds.simulator import events_between, position_interval
 from testkit.citywall import SHIPPED_CONFIG, citywall_command
+from wall.cli_data import city_settings
 from wall.config import load_config
 
 START = datetime.fromisoformat("2026-03-02T07:00:00+08:00")
@@ -25,13 +26,7 @@ SPEED, DURATION, SEED = 10_000.0, timedelta(days=2), 5
 
 
 def expected_events() -> list[object]:
-    config = load_config(SHIPPED_CONFIG)
-    settings = CitySettings(
-        bounds=config.map.bounds,
-        camera_ids=tuple(camera.id for camera in config.cameras.items),
-        timezone=config.wall.timezone,
-        seed=SEED,
-    )
+    settings = city_settings(load_config(SHIPPED_CONFIG), SEED)  # as `citywall simulate`
     window = events_between(
         settings, START, START + DURATION, position_every=position_interval(SPEED)
     )
