@@ -70,7 +70,8 @@ def cameras(rng: random.Random) -> list[dict[str, str]]:
             lon = CENTER_LON + rng.uniform(-0.025, 0.025)
             sites.append(
                 (
-                    f"{spot}{direction}",
+                    # "文化广场" + "广场" would read 文化广场广场: its square is its 中心.
+                    f"{spot}{'中心' if spot.endswith(direction) else direction}",
                     lat,
                     lon,
                     ["重点区域", "人员密集"] if k < 2 else ["重点区域"],
