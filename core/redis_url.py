@@ -90,12 +90,12 @@ def connect(url: str, **kwargs: Any) -> redis.Redis:
     if not is_sentinel_url(url):
         return redis.Redis.from_url(url, **kwargs)
     target = parse_sentinel_url(url)
-    sentinel = redis.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+    # Any: redis-py 8.1 leaves Sentinel untyped, 8.2 types it (no ignore fits both).
+    sentinel_class: Any = redis.sentinel.Sentinel
+    sentinel = sentinel_class(
         list(target.sentinels), sentinel_kwargs=_sentinel_kwargs(target, kwargs)
     )
-    client: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
-        target.service, **_master_kwargs(target, kwargs)
-    )
+    client: redis.Redis = sentinel.master_for(target.service, **_master_kwargs(target, kwargs))
     return client
 
 
@@ -107,7 +107,8 @@ def connect_async(url: str, **kwargs: Any) -> redis.asyncio.Redis:
     if not is_sentinel_url(url):
         return redis.asyncio.Redis.from_url(url, **kwargs)
     target = parse_sentinel_url(url)
-    sentinel = redis.asyncio.sentinel.Sentinel(  # type: ignore[no-untyped-call]
+    sentinel_class: Any = redis.asyncio.sentinel.Sentinel  # typed from redis-py 8.2 only
+    sentinel = sentinel_class(
         list(target.sentinels), sentinel_kwargs=_sentinel_kwargs(target, kwargs)
     )
     client: redis.asyncio.Redis = sentinel.master_for(
