@@ -20,7 +20,7 @@ from core.localhost import free_port
 from data_feeds.events import Event, stream_of
 from testkit.citywall import ROOT, start_wall
 from testkit.signin import AUTH_YAML
-from wall.api import api_keys
+from wall.api.credentials import api_keys
 
 BATCH = 1000
 INGEST = "\ningest:\n  max_items: 1000\n  max_body_kb: 4096\n  rate_limit: 10000/second\n"

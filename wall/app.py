@@ -23,7 +23,7 @@ from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from wall.admin_routes import install_admin_routes
-from wall.api import install_api
+from wall.api.install import install_api
 from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
 from wall.config.models import WallConfigBase

@@ -191,7 +191,7 @@ def _serve_osmand_port(config: WallConfig, services: Services, host: str) -> Non
 
     from waitress.server import create_server
 
-    from wall.api import osmand_only_app
+    from wall.api.osmand import osmand_only_app
 
     receiver = services.api.osmand if services.api is not None else None
     app = osmand_only_app(receiver, config.ingest.rate_limit)

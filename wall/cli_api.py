@@ -12,8 +12,7 @@ from typing import Any
 
 from core.keys import Keys
 from core.redis_url import connect
-from wall.api import SCOPES, api_keys, terminals
-from wall.api.credentials import Credential, CredentialStore
+from wall.api.credentials import SCOPES, Credential, CredentialStore, api_keys, terminals
 from wall.auth.audit import AuditLog
 from wall.cli_common import add_config_arg, add_redis_arg, load_or_report, redis_url
 

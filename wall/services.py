@@ -17,7 +17,7 @@ from core.keys import Keys
 from core.redis_url import connect
 from core.relay_nodes import NodeView
 from core.secrets import relay_key, session_secret
-from wall.api import ApiServices, open_api
+from wall.api.install import ApiServices, open_api
 from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
 from wall.control import WallControl

@@ -75,7 +75,10 @@ def test_a_case_appears_on_the_map_and_goes_when_closed(
             "lat": 28.69, "lon": 112.89, "status": "dispatched", "kind": "event",
             "cat": "event-05", "name": "街面秩序", "priority": "normal",
             "overdue": True,  # its deadline, 20 min after it started, has passed
-            "grid": "430624-0101", "source": "patrol",
+            "grid": "430624-0101", "source": "patrol", "category": "乱挂乱晒",
+            # no schema v2 details: its popup shows none
+            "address": "", "description": "", "channel": "", "photos_before": [],
+            "photos_after": [],
         }
     }  # fmt: skip
     assert set(hub.state("north")["cases"]) == {"MAP-1"}

@@ -18,6 +18,11 @@ from typing import Any, cast
 
 import redis
 
+from core.keys import STREAMS, Keys
+
+# What an API key may be given: the streams of data_feeds.events it may write.
+SCOPES = STREAMS
+
 
 @dataclass(frozen=True)
 class Credential:
@@ -101,3 +106,13 @@ def _credential(record: Mapping[str, Any]) -> Credential:
         revoked_ms=int(revoked) if revoked is not None else None,
         attrs={k: v for k, v in record.items() if k not in known},
     )
+
+
+def api_keys(client: redis.Redis, keys: Keys) -> CredentialStore:
+    """Other systems' API keys."""
+    return CredentialStore(client, keys.api_keys)
+
+
+def terminals(client: redis.Redis, keys: Keys) -> CredentialStore:
+    """Officers' handheld terminals: device id, officer, grid."""
+    return CredentialStore(client, keys.terminals)
