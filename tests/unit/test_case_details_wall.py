@@ -14,7 +14,7 @@ from testkit.citywall import ROOT
 from tests.unit.config_cases import BASE
 from wall.config import ConfigError, WallConfig, parse_config
 from wall.tile_views import wall_translator
-from wall.tiles.cases import case_row
+from wall.tiles.cases import case_row, street_address
 from wall.web.security import content_security_policy
 
 NOW = pd.Timestamp(datetime.fromisoformat("2026-03-02T10:00:00+08:00"))
@@ -59,3 +59,20 @@ def test_photo_origins_are_added_to_img_src_only() -> None:
 def test_a_photo_origin_is_an_http_origin_and_nothing_more(origin: str) -> None:
     with pytest.raises(ConfigError, match="is not an origin"):
         web_config(f"  photo_origins: ['{origin}']\n")
+
+
+@pytest.mark.parametrize(
+    ("address", "listed"),
+    [
+        ("湘阴县文星镇解放路128号附近", "解放路128号附近"),
+        ("湖南省岳阳市湘阴县城西街道建设路5号", "建设路5号"),
+        ("湘阴县文星镇湘阴大道与解放路交叉口东北角", "湘阴大道与解放路交叉口东北角"),
+        ("解放路12号", "解放路12号"),
+        ("湘阴县", "湘阴县"),  # nothing would be left: kept whole
+        ("12 Main Street", "12 Main Street"),
+    ],
+)
+def test_the_case_list_shows_the_street_not_the_county_every_case_shares(
+    address: str, listed: str
+) -> None:
+    assert street_address(address) == listed

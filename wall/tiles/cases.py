@@ -9,6 +9,7 @@ assets/tiles/cases.js draws them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
 import pandas as pd
@@ -67,7 +68,7 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
         "time": reported.tz_convert(zone).strftime("%H:%M") if pd.notna(reported) else "",
         "category": _category(case, t),
         "grid": grid_label(str(case["grid"] or "")),
-        "address": _text(case.get("address")),
+        "address": street_address(_text(case.get("address"))),
         "status": t(f"case_status.{case['status']}"),
         "urgent": case["priority"] == "urgent",
         "overdue": overdue,
@@ -77,6 +78,18 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
     if overdue:
         row["late"] = t("cases.overdue_by", t=short_duration(now - deadline, t))
     return row
+
+
+# The county and town every address of a hall starts with (湘阴县文星镇…): read from 5 m
+# on a narrow column, they would be all a row shows. The popup keeps the whole address.
+_DIVISIONS = re.compile(r"^(?:[^\s路街巷道号]{1,7}?(?:省|自治区|市|州|盟|县|区|旗|镇|乡|街道))+")
+
+
+def street_address(address: str) -> str:
+    """The address without its leading administrative divisions (省/市/县/区/镇/乡/街道);
+    whole when nothing would be left."""
+    rest = _DIVISIONS.sub("", address, count=1)
+    return rest or address
 
 
 def _text(value: object) -> str:
