@@ -228,7 +228,7 @@ def parse_entry(stream: str, raw: Mapping[bytes, bytes] | Mapping[str, str]) -> 
     try:
         return model.model_validate(fields)
     except ValidationError as exc:
-        raise MalformedEventError(_reason(exc)) from None
+        raise MalformedEventError(validation_reason(exc)) from None
 
 
 def _decode(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
@@ -243,7 +243,8 @@ def _decode(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, str]:
     return fields
 
 
-def _reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError) -> str:
+    """A validation error in one line: where, what, and the value given (first three)."""
     parts = []
     for error in exc.errors(include_url=False)[:3]:
         where = ".".join(str(part) for part in error["loc"])

@@ -9,8 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.keys import StreamName, is_stream
-from data_feeds.events import STREAM_MODELS, STREAMS, Event, MalformedEventError
-from data_feeds.events import _reason as validation_reason
+from data_feeds.events import STREAM_MODELS, STREAMS, Event, MalformedEventError, validation_reason
 
 MAX_STRING_CHARS = 4_000  # longer than any field allows: refused before pydantic sees it
 
