@@ -155,5 +155,20 @@
       marker.bindTooltip(p.id + " " + p.name, { direction: "top" });
       return marker;
     },
+    /* A case of the case list: a square (cameras are circles), vermillion when urgent. */
+    casePoint: function (feature, latlng) {
+      const p = feature.properties;
+      const colour = p.urgent ? "#D55E00" : p.status === "closed" ? "#009E73" : "#E69F00";
+      const marker = L.marker(latlng, {
+        icon: L.divIcon({
+          className: "cw-console-case cw-console-case--" + p.id,
+          html: '<div style="width:12px;height:12px;background:' + colour + ';border:2px solid #fff"></div>',
+          iconSize: [16, 16],
+        }),
+        zIndexOffset: 1000,
+      });
+      marker.bindTooltip(p.id, { direction: "top" });
+      return marker;
+    },
   };
 })();

@@ -96,6 +96,12 @@ class Keys:
         return self.prefix + "cases:deadline"
 
     @property
+    def approvals_published(self) -> str:
+        """Approvals published (审批公示), scored by time: "<service>|<application id>"
+        (data_feeds.approvals_published), the last 31 days."""
+        return self.prefix + "approvals:published"
+
+    @property
     def officers(self) -> str:
         return self.prefix + "state:officers"
 
@@ -215,6 +221,20 @@ class Keys:
         """Evidence snapshots taken (never trimmed: the retention sweep deletes entries)."""
         return self.prefix + "snapshots"
 
+    def case_evidence(self, case_id: str) -> str:
+        """A case's evidence: "<kind>:<id>" (snapshot, clip) -> its record as JSON."""
+        return self.prefix + "evidence:case:" + case_id
+
+    @property
+    def clips(self) -> str:
+        """Evidence clips saved (never trimmed: the retention sweep deletes entries)."""
+        return self.prefix + "clips"
+
+    @property
+    def clips_recording(self) -> str:
+        """clip id -> the recording under way on a relay (JSON), until it is saved."""
+        return self.prefix + "clips:recording"
+
     @property
     def snapshot_sweep_lock(self) -> str:
         """Held by the one web process sweeping expired snapshots this hour."""
@@ -237,6 +257,11 @@ class Keys:
     @property
     def wall_alarm(self) -> str:
         return self.prefix + "wall:alarm"
+
+    @property
+    def wall_highlight(self) -> str:
+        """The case an operator shows on the wall's e-maps (expiring)."""
+        return self.prefix + "wall:highlight"
 
     def alarm_seen(self, case_id: str) -> str:
         """Claimed by the first watcher to pop a case up, so a repeat does not."""

@@ -1,5 +1,6 @@
 """A case's details, new in schema version 2: where (地址), what (问题描述), the photos
-before and after handling (处置前 / 处置后) and the reporter's channel. Declared here
+before and after handling (处置前 / 处置后), the reporter's channel and the reporter
+(举报人, personal: never on a wall screen or the public page). Declared here
 once: their types (``data_feeds.events.CaseEvent`` uses them), how the photo lists
 travel in a stream entry, and the names under which the aggregator keeps them in the
 case's hash (``apply_batch.lua`` receives these from ``data_feeds.aggregator.script``;
@@ -24,8 +25,11 @@ DESCRIPTION: Final = "description"
 PHOTOS_BEFORE: Final = "photos_before"
 PHOTOS_AFTER: Final = "photos_after"
 CHANNEL: Final = "channel"
+REPORTER: Final = "reporter"
 # The details' field names: in the event, the stream entry and the case's hash alike.
-FIELDS: Final = (ADDRESS, DESCRIPTION, PHOTOS_BEFORE, PHOTOS_AFTER, CHANNEL)
+FIELDS: Final = (ADDRESS, DESCRIPTION, PHOTOS_BEFORE, PHOTOS_AFTER, CHANNEL, REPORTER)
+# Personal: shown to operators in the console, never on a wall screen or a public page.
+PERSONAL: Final = (REPORTER,)
 PHOTO_FIELDS: Final = (PHOTOS_BEFORE, PHOTOS_AFTER)
 STAMP_SUFFIX: Final = "_t"  # <name>_t: when (event time, ms) the value was set
 VERSION: Final = "2"  # the schema version that has them
@@ -64,6 +68,7 @@ def _photo_list(value: object) -> object:
 
 Address = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Reporter = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PhotoUrl = Annotated[
     str,
     StringConstraints(max_length=MAX_URL_CHARS),

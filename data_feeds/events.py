@@ -32,7 +32,7 @@ from pydantic import (
 from core.keys import STREAMS as _STREAM_NAMES
 from core.keys import StreamName, is_stream
 from data_feeds import case_details, catalog
-from data_feeds.case_details import Address, Description, Photos
+from data_feeds.case_details import Address, Description, Photos, Reporter
 
 SCHEMA_VERSION: Final = "2"  # what producers write
 SCHEMA_VERSIONS: Final = ("1", "2")  # what is read, on every stream
@@ -92,6 +92,13 @@ class CaseEvent(Event):
     )
     channel: catalog.CaseChannel | None = Field(
         None, description="how the reporter reached the hall (see catalog.CHANNEL_NAMES) (v2)"
+    )
+
+    reporter: Reporter | None = Field(
+        None,
+        description="举报人: who reported it, as the business system has it (name or contact), "
+        "1-64 characters; personal: shown to operators only, never on a wall screen or the "
+        "public case page (v2)",
     )
 
     @field_validator("channel", mode="before")

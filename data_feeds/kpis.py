@@ -175,20 +175,39 @@ class KpiReader:
 
     def recent_cases(self, limit: int) -> pd.DataFrame:
         """The ``limit`` latest reported cases, open or finished, newest first: the
-        hall's "latest cases" list (a county closes most within hours)."""
+        hall's "latest cases" list (a county closes most within hours).
+
+        Open cases are scored by when they were reported, finished ones by when they
+        ended: a case reported at or after the ``limit``-th candidate's report time
+        ended after it too, so the finished cases ended since then are all it needs
+        (capped: a burst of closures of old cases reads a bounded number)."""
         pipe = self._client.pipeline(transaction=False)
         pipe.zrevrange(self._keys.open_cases, 0, limit - 1)
         pipe.zrevrange(self._keys.closed_cases, 0, limit - 1)
         open_ids, closed_ids = cast(list[list[bytes]], pipe.execute())
         ids = list(dict.fromkeys(i.decode() for i in [*open_ids, *closed_ids]))
-        cases = self._cases(ids)
-        return cases.sort_values("reported_at", ascending=False, kind="stable").head(limit)
+        cases = self._cases(ids).sort_values("reported_at", ascending=False, kind="stable")
+        if len(cases) >= limit and pd.notna(cases["reported_at"].iloc[limit - 1]):
+            since = int(cases["reported_at"].iloc[limit - 1].timestamp() * 1000)
+            more = cast(
+                list[bytes],
+                self._client.zrevrangebyscore(
+                    self._keys.closed_cases, "+inf", since, start=0, num=limit * 20
+                ),
+            )
+            extra = [i.decode() for i in more if i.decode() not in cases.index]
+            if extra:
+                cases = pd.concat([cases, self._cases(extra)])
+                cases = cases.sort_values("reported_at", ascending=False, kind="stable")
+        return cases.head(limit)
 
     def _cases(self, ids: list[str]) -> pd.DataFrame:
         fields = [
             "case_id", "status", "kind", "category", "category_name", "major_name", "source",
             "priority", "grid", "lat", "lon", "dept", "deadline", "reported_at",
-            *case_details.FIELDS,  # photo lists as JSON arrays (case_details.decode_photos)
+            # photo lists as JSON arrays (case_details.decode_photos); nothing personal:
+            # these frames feed the wall's screens
+            *(name for name in case_details.FIELDS if name not in case_details.PERSONAL),
         ]  # fmt: skip
         pipe = self._client.pipeline(transaction=False)
         for case_id in ids:

@@ -61,6 +61,13 @@ class EventWriter:
         self.written += len(events)
         return True
 
+    def write_once(self, events: Sequence[Event]) -> None:
+        """Write all events in one attempt (a web request cannot wait out an outage):
+        an outage error (``core.outage.OUTAGE_ERRORS``) says it was not written."""
+        entries = [(self._keys.stream(stream_of(event)), to_fields(event)) for event in events]
+        self._xadd_all(entries)
+        self.written += len(events)
+
     def _xadd_all(self, entries: list[tuple[str, dict[str, str]]]) -> bool:
         pipe = self._client.pipeline(transaction=False)
         for stream, fields in entries:

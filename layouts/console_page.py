@@ -18,6 +18,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from layouts._case_desk import case_desk
 from layouts.admin_panel import admin_panel
 from layouts.tile_frame import live_attrs
 from wall.config.tiles.camera import GRID_SIZES
@@ -51,6 +52,7 @@ def console_page(
             dcc.Store(id="console-selected-shown"),
             dcc.Store(id="console-version", data=0),
             dcc.Store(id=ALARM_STORE),
+            dcc.Store(id="console-case-sig"),
             html.Header(
                 [
                     html.H1(f"{ctx.config.wall.title} · {t('console.title')}"),
@@ -82,6 +84,7 @@ def console_page(
                 ],
                 className="cw-console__main",
             ),
+            case_desk(ctx),
             html.Section(
                 [html.H2(t("console.audit")), html.Div(id="console-audit")],
                 className="cw-console__audit",
@@ -210,9 +213,18 @@ def _console_map(ctx: TileContext) -> Component:
             hideout={"status": {}},
         )
     )
+    # The latest cases (a click opens one in the case panel); drawn over the cameras.
+    layers.append(
+        dl.GeoJSON(
+            id="console-map-cases",
+            data={"type": "FeatureCollection", "features": []},
+            pointToLayer={"variable": "citywallConsole.casePoint"},
+        )
+    )
     return html.Div(
         dl.MapContainer(
             layers,
+            id="console-map",  # a click on the map places a report (case_callbacks)
             center=list(spec.center),
             zoom=spec.zoom,
             zoomSnap=0,

@@ -23,6 +23,8 @@ class CaseStory:
     source: str = "patrol"
     grid: str = "430624-0101"
     priority: str = "normal"
+    lat: float = 28.69
+    lon: float = 112.89
     events: list[CaseEvent] = field(default_factory=list)
 
     def at(self, minutes: float, status: str, **extra: object) -> CaseStory:
@@ -37,8 +39,8 @@ class CaseStory:
                     "category": self.category,
                     "source": self.source,
                     "priority": self.priority,
-                    "lat": 28.69,
-                    "lon": 112.89,
+                    "lat": self.lat,
+                    "lon": self.lon,
                     "grid": self.grid,
                     **extra,
                 }

@@ -19,6 +19,7 @@ from core.relay_nodes import NodeView
 from core.tokens import TTL_S, sign_viewer_token
 from layouts import Pages, render
 from layouts.admin_panel import register_admin_callbacks
+from layouts.case_callbacks import register_case_callbacks
 from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
@@ -26,6 +27,7 @@ from wall.admin_routes import install_admin_routes
 from wall.api.install import install_api
 from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
+from wall.case_routes import install_case_routes
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.sse import install_live_routes
@@ -106,6 +108,7 @@ def create_app(
             view.register_callbacks(app)
     register_tablet_callbacks(app, ctx)
     register_console_callbacks(app, ctx, services.snapshots)
+    register_case_callbacks(app, ctx, services.cases, services.reporter)
     register_admin_callbacks(app, ctx, services.devices)
     audit = services.control.audit if services.control is not None else None
     gate = Gate(config.auth, translate, config.wall.title, services.devices, audit=audit)
@@ -114,6 +117,8 @@ def create_app(
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages, services.relay_key, services.relays)
     install_snapshot_routes(app.server, services.snapshots)
+    cases = services.cases.open if services.cases is not None else None
+    install_case_routes(app.server, services.reporter, cases)
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, services.hub)

@@ -22,6 +22,8 @@ from wall.auth.devices import DeviceTokens
 from wall.config.models import WallConfigBase
 from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
+from wall.control.case_file import CaseFiles
+from wall.control.case_report import CaseReporter
 from wall.control.retention import SnapshotSweeper, sweep_snapshots
 from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
@@ -45,6 +47,8 @@ class Services:
     sweeper: SnapshotSweeper | None = None
     relays: NodeView | None = None  # the relay nodes beating in Redis: who owns a camera
     api: ApiServices | None = None  # other systems' events, officers' terminals
+    cases: CaseFiles | None = None  # the console's case panel
+    reporter: CaseReporter | None = None  # 视频巡逻 → 上报
 
     def start(self) -> None:
         """Start the background threads (the hub started when it was opened)."""
@@ -96,6 +100,8 @@ def open_services(
         sweeper=SnapshotSweeper(partial(sweep_snapshots, client, config, store.directory)),
         relays=relays,
         api=open_api(client, keys, config.ingest, config.redis.replicas_to_ack),
+        cases=CaseFiles(client, config),
+        reporter=CaseReporter(client, config, store),
     )
 
 

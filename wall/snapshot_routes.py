@@ -14,13 +14,13 @@ from flask import Blueprint, Flask, jsonify, request, send_file
 from flask.typing import ResponseReturnValue
 
 from wall.auth.gate import current_name, require
-from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore
+from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore, snapshot_url
 
 LIST_COUNT = 50
 
 
 def _described(snapshot: Snapshot) -> dict[str, Any]:
-    return {**snapshot.as_json(), "url": f"/snapshots/{snapshot.id}.jpg"}
+    return {**snapshot.as_json(), "url": snapshot_url(snapshot.id)}
 
 
 def install_snapshot_routes(server: Flask, store: SnapshotStore | None) -> None:

@@ -1,6 +1,6 @@
 /* cases tile: parts "latest" and "overdue" = case id → row (rank, time, category,
  * grid, address, status, urgent, overdue, late); a row shows the address where the case
- * has one, else its grid. Rows are redrawn per list; a list longer
+ * has one, else its grid; its time is HH:MM today, MM-DD HH:MM on another day. Rows are redrawn per list; a list longer
  * than its window rolls slowly up and back (CSS animation, distance set here). */
 (function () {
   "use strict";
@@ -46,6 +46,7 @@
       rows.replaceChildren(...entries.map(([id, c]) => row(id, c)));
       if (!entries.length) rows.append(cell("cw-cases__empty", section.dataset.empty));
       section.dataset.count = String(entries.length);
+      section.classList.toggle("cw-cases__section--dated", entries.some(([, c]) => c.time.length > 5));
       roll(section);
     });
   };

@@ -22,7 +22,8 @@
  * cases), data-cluster-count, data-officer-id with data-lat/data-lon, data-camera-id
  * with data-status, data-focus-case-id (the alarm's ring); the tile element gets
  * data-cases / data-officers / data-cameras = how many it drew, and data-focus = the
- * alarm's case while the map is centred on it.
+ * alarm's case while the map is centred on it. Without an alarm, focus.highlight (a case
+ * an operator opened in the console and showed on the wall) is flown to and ringed alike.
  */
 (function () {
   "use strict";
@@ -233,9 +234,11 @@
    * are assets/map.css's cw-map-pulse), drawn over every other marker. */
   citywallMap.focusPoint = function (feature, latlng) {
     const p = feature.properties;
+    // An alarm rings vermillion; a case an operator shows from the console, sky blue.
+    const colour = p.reason === "highlight" ? "var(--oi-sky, #56B4E9)" : "var(--oi-vermillion, #D55E00)";
     const ring =
       "position:absolute;inset:0;border-radius:50%;box-sizing:border-box;" +
-      "border:6px solid var(--oi-vermillion, #D55E00);";
+      "border:6px solid " + colour + ";";
     const html =
       '<div class="cw-map-focus" data-focus-case-id="' + esc(p.id) + '" data-reason="' +
       esc(p.reason) + '" style="position:relative;width:100%;height:100%;pointer-events:none">' +
@@ -439,7 +442,10 @@
       tileEl.dataset.cameras = String(Object.keys(statuses).length);
       tileEl.dataset.camerasOffline = String(Object.values(statuses).filter((s) => s === "offline").length);
     }
-    if (changed.has("focus")) focus(tileEl, (state.focus || {}).alarm || null);
+    if (changed.has("focus")) {
+      const shown = state.focus || {};
+      focus(tileEl, shown.alarm || shown.highlight || null);
+    }
     tileEl.dataset.drawMs = (performance.now() - started).toFixed(1);
   };
 })();

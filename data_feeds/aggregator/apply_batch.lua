@@ -45,6 +45,12 @@ local OFF_STATUS, OFF_STATUS_T, OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE =
 -- after its 20 fixed items, and the suffix of the field saying when each was set.
 local DETAILS, STAMP = C.case_details.FIELDS, C.case_details.STAMP
 local DETAIL_AT = 20
+-- A case's timeline (data_feeds.case_timeline): one field per event, its value the
+-- time, status, officer and department joined by a separator.
+local EVENT_FIELD, TL_SEP = C.timeline.PREFIX, C.timeline.SEP
+-- Approvals published (审批公示): a sorted set by time, kept PUBLISHED_KEEP ms.
+local PUBLISHED, PUBLISHED_SEP, PUBLISHED_KEEP = C.published.KEY, C.published.SEP,
+  C.published.KEEP_MS
 local STREAM_KEY = {}  -- stream name -> its key, for XACK
 if #KEYS ~= 11 + #C.streams then error('apply_batch: KEYS do not match C.streams') end
 -- A missing constant would fail mid-batch, after some writes: check them first.
@@ -55,7 +61,8 @@ local function need(...)
 end
 need(SEP, CATEGORY_JOIN, MAJOR_DIGITS, BY_CATEGORY, BY_SOURCE, BY_GRID, BY_OUTCOME,
   BY_SERVICE, CAM_STATUS, CAM_T, CAM_REASON, CAM_OFFLINE, OFF_STATUS, OFF_STATUS_T,
-  OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE, DETAILS, STAMP)
+  OFF_GRID, OFF_NAME, OFF_CHECKIN, OFF_OFFLINE, DETAILS, STAMP, EVENT_FIELD, TL_SEP,
+  PUBLISHED, PUBLISHED_SEP, PUBLISHED_KEEP)
 local DETAIL_STAMPS = {}
 for i = 1, #DETAILS do DETAIL_STAMPS[i] = DETAILS[i] .. STAMP end
 for i = 1, #C.streams do STREAM_KEY[C.streams[i]] = KEYS[11 + i] end
@@ -190,7 +197,8 @@ local function apply_case(op)
   local _, _, e, t, h, id, st, k, cat, cn, mn, src, g, p, lat, lon, ord, dept, off, dl =
     unpack(op)
   local key = CASE .. id
-  if redis.call('HSETNX', key, 'ev:' .. e, t) == 0 then return end
+  local stage = t .. TL_SEP .. st .. TL_SEP .. (off or '') .. TL_SEP .. (dept or '')
+  if redis.call('HSETNX', key, EVENT_FIELD .. e, stage) == 0 then return end
   local carried, fields = carried_details(op)
   local values = redis.call('HMGET', key, unpack(fields))
   local s = {}
@@ -355,9 +363,13 @@ local function apply_call(op)
 end
 
 local function apply_approval(op)
-  local _, _, _, _, h, service, st = unpack(op)
+  local _, _, _, t, h, service, st, id = unpack(op)
   if not first_time(op) then return end
   count(h, 'approvals_' .. st, 1, {BY_SERVICE .. service})
+  if st == 'published' then
+    redis.call('ZADD', PUBLISHED, t, service .. PUBLISHED_SEP .. id)
+    redis.call('ZREMRANGEBYSCORE', PUBLISHED, '-inf', '(' .. (t - PUBLISHED_KEEP))
+  end
   topics[TOPIC_KPI] = true
 end
 

@@ -14,7 +14,7 @@ stream's code (``STREAM_CODES``):
                status, lat, lon]
     camera    ["m", entry, event, ms, hour, camera_id, status, reason]
     hotline   ["h", entry, event, ms, hour, outcome, grid]
-    approval  ["a", entry, event, ms, hour, service, status]
+    approval  ["a", entry, event, ms, hour, service, status, application_id]
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class OpBuilder:
         if isinstance(event, HotlineEvent):
             return [HOTLINE, *head, event.outcome, _opt(event.grid)]
         if isinstance(event, ApprovalEvent):
-            return [APPROVAL, *head, event.service, event.status]
+            return [APPROVAL, *head, event.service, event.status, event.application_id]
         raise TypeError(f"no op for {type(event).__name__}")
 
     def local_hour_and_day(self, ms: int) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from typing import Final
 
 from core import camera_status, topics
 from core.keys import AGGREGATOR_GROUP, DEADLETTER_MAXLEN, Keys
-from data_feeds import case_details, kpi_fields, officer_state
+from data_feeds import approvals_published, case_details, case_timeline, kpi_fields, officer_state
 from data_feeds.aggregator.ops import STREAM_CODES
 
 SCRIPT = (Path(__file__).parent / "apply_batch.lua").read_text()
@@ -58,6 +58,8 @@ _OFFICER_STATE: Final = {
 # A case's details (schema v2): their hash fields, in the order the case op carries
 # them, and the suffix of the field holding when each was set.
 _CASE_DETAILS: Final = {"FIELDS": list(case_details.FIELDS), "STAMP": case_details.STAMP_SUFFIX}
+# A case's timeline: the prefix of its per-event fields and their values' separator.
+_TIMELINE: Final = {"PREFIX": case_timeline.EVENT_PREFIX, "SEP": case_timeline.SEPARATOR}
 
 
 def script_keys(keys: Keys) -> list[str]:
@@ -91,6 +93,12 @@ def script_constants(
         "camera_state": _CAMERA_STATE,
         "officer_state": _OFFICER_STATE,
         "case_details": _CASE_DETAILS,
+        "timeline": _TIMELINE,
+        "published": {
+            "KEY": keys.approvals_published,
+            "SEP": approvals_published.SEPARATOR,
+            "KEEP_MS": approvals_published.KEEP_MS,
+        },
         "updates_maxlen": updates_maxlen,
         "deadletter_maxlen": DEADLETTER_MAXLEN,
         "bucket_ttl": bucket_ttl_s,

@@ -216,5 +216,5 @@ def test_the_script_receives_a_cases_details_and_spells_none() -> None:
         CaseStory("C1", T0).at(0, "reported", address="长安路1号", photos_after=[PHOTO]).events[0]
     )
     op = ops.OpBuilder().build("1-0", event)
-    assert op[20:] == ["长安路1号", False, False, case_details.encode_photos([PHOTO]), False]
+    assert op[20:] == ["长安路1号", False, False, case_details.encode_photos([PHOTO]), False, False]
     assert "local DETAIL_AT = 20" in SCRIPT

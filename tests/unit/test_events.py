@@ -99,6 +99,7 @@ DETAILS: dict[str, str | list[str]] = {
     "photos_before": [PHOTO, "http://10.20.0.5:8080/p/C1-2.jpg"],
     "photos_after": [PHOTO.replace("C1-1", "C1-9")],
     "channel": "12319",
+    "reporter": "李女士 139****0000",
 }
 
 

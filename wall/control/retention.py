@@ -1,6 +1,8 @@
-"""Snapshot retention: snapshots older than ``snapshots.retention_days`` lose their file
-and their record, unless they are linked to a case (that case's evidence is kept). A
-sweep runs every hour in every web process; a Redis lock lets one of them do it."""
+"""Evidence retention: snapshots and clips older than ``snapshots.retention_days`` lose
+their file and their record, unless they are linked to a case that is not finished
+(that case's evidence is kept while it is open; a case id the aggregator never saw
+closed counts as open: it may be the business system's). A sweep runs every hour in
+every web process; a Redis lock lets one of them do it."""
 
 from __future__ import annotations
 
@@ -18,10 +20,12 @@ import redis
 from core.keys import Keys
 from core.outage import OUTAGE_ERRORS
 from wall.config.models import WallConfigBase
+from wall.control.evidence import EvidenceIndex, EvidenceKind
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 3600.0
+CLIPS_SUBDIRECTORY = "clips"  # clips are kept under <snapshot directory>/clips/
 PAGE = 500
 
 
@@ -47,22 +51,45 @@ def sweep_snapshots(
         return None
     cutoff_ms = int(((now if now is not None else time.time()) - days * 86400) * 1000)
     removed = kept = 0
-    for entry_id, fields in _entries(client, keys.snapshots):
+    sweeps: tuple[tuple[EvidenceKind, str, Path], ...] = (
+        ("snapshot", keys.snapshots, directory),
+        ("clip", keys.clips, directory / CLIPS_SUBDIRECTORY),
+    )
+    for kind, stream, root in sweeps:
+        gone, stayed = _sweep_stream(client, keys, kind, stream, root, cutoff_ms)
+        removed, kept = removed + gone, kept + stayed
+    if removed:
+        log.info("evidence older than %d days removed: %d (kept for open cases: %d)",
+                 days, removed, kept)  # fmt: skip
+    return SweepResult(removed, kept)
+
+
+def _sweep_stream(
+    client: redis.Redis,
+    keys: Keys,
+    kind: EvidenceKind,
+    stream: str,
+    directory: Path,
+    cutoff_ms: int,
+) -> tuple[int, int]:
+    removed = kept = 0
+    evidence = EvidenceIndex(client, keys)
+    for entry_id, fields in _entries(client, stream):
         if int(fields.get(b"at_ms", b"0")) >= cutoff_ms:
             continue
-        if fields.get(b"case_id"):
-            kept += 1
+        case_id = fields.get(b"case_id", b"").decode()
+        if case_id and client.zscore(keys.closed_cases, case_id) is None:
+            kept += 1  # its case is still open (or one the aggregator never saw closed)
             continue
         relative = fields.get(b"path", b"").decode()
         if relative and ".." not in relative:
             (directory / relative).unlink(missing_ok=True)
             _remove_if_empty((directory / relative).parent)
-        client.xdel(keys.snapshots, entry_id)
+        client.xdel(stream, entry_id)
+        if case_id:
+            evidence.unlink(case_id, kind, fields.get(b"id", b"").decode())
         removed += 1
-    if removed:
-        log.info("snapshots older than %d days removed: %d (kept for cases: %d)",
-                 days, removed, kept)  # fmt: skip
-    return SweepResult(removed, kept)
+    return removed, kept
 
 
 def _entries(client: redis.Redis, stream: str) -> list[tuple[bytes, dict[bytes, bytes]]]:

@@ -36,6 +36,7 @@ from core.relay_nodes import NodeView
 from core.tokens import sign_snapshot_token
 from wall.auth.audit import AuditLog
 from wall.config.models import CAMERA_ID_PATTERN, WallConfigBase
+from wall.control.evidence import EvidenceIndex
 from wall.control.snapshot_caption import caption_jpeg
 
 CASE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
@@ -95,6 +96,7 @@ class SnapshotStore:
         keys = Keys(config.redis.prefix)
         self._stream = keys.snapshots
         self._audit = AuditLog(client, keys)
+        self._evidence = EvidenceIndex(client, keys)
         self._zone = ZoneInfo(config.wall.timezone)
         self._names = config.camera_names()
 
@@ -158,6 +160,8 @@ class SnapshotStore:
             key: "" if value is None else str(value) for key, value in asdict(snapshot).items()
         }
         self._client.xadd(self._stream, fields)  # type: ignore[arg-type]
+        if case_id is not None:
+            self._evidence.link(case_id, "snapshot", snapshot.as_json(), snapshot_url(snapshot.id))
         self._audit.record(by, "snapshot.take", None, snapshot.as_json())
         return snapshot
 
@@ -243,6 +247,10 @@ class SnapshotStore:
             return None
         path = self._directory / match.group(1) / f"{snapshot_id}.jpg"
         return path if path.is_file() else None
+
+
+def snapshot_url(snapshot_id: str) -> str:
+    return f"/snapshots/{snapshot_id}.jpg"
 
 
 def _disk_full(directory: Path) -> SnapshotError:

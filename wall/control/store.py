@@ -22,7 +22,17 @@ from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
 from wall.config.models import WallConfigBase
 from wall.config.tiles.camera import GRID_SIZES
-from wall.control.views import Alarm, AlarmJson, Showing, TileState, TourRun, showing
+from wall.control.views import (
+    Alarm,
+    AlarmJson,
+    HighlightJson,
+    Showing,
+    TileState,
+    TourRun,
+    showing,
+)
+
+HIGHLIGHT_S = 300  # how long the wall's maps ring a case an operator opened
 
 
 class ControlError(ValueError):
@@ -47,6 +57,7 @@ class WallControl:
         self._tours_key = keys.wall_tours
         self._presets_key = keys.wall_presets
         self._alarm_key = keys.wall_alarm
+        self._highlight_key = keys.wall_highlight
         self._updates_key = keys.updates
         self._holders = {tile.id: tile for tile in config.camera_tiles()}
         self._camera_tiles = {
@@ -116,7 +127,30 @@ class WallControl:
         alarm = Alarm.loads(raw)
         return alarm if alarm.active(self.now_ms()) else None
 
+    def highlight(self) -> HighlightJson | None:
+        """The case shown on the wall's e-maps now, if any."""
+        raw = cast(bytes | None, self._client.get(self._highlight_key))
+        if raw is None:
+            return None
+        shown = cast(HighlightJson, json.loads(raw))
+        return shown if shown["until_ms"] > self.now_ms() else None
+
     # ── operator actions ────────────────────────────────────────────────
+    def highlight_case(
+        self, case_id: str, lat: float, lon: float, by: str, seconds: int = HIGHLIGHT_S
+    ) -> HighlightJson:
+        """Ring the case on every e-map of the wall for ``seconds`` (an alarm comes first)."""
+        shown: HighlightJson = {
+            "case_id": case_id, "lat": lat, "lon": lon, "reason": "highlight", "by": by,
+            "until_ms": self.now_ms() + seconds * 1000,
+        }  # fmt: skip
+        pipe = self._client.pipeline(transaction=True)
+        pipe.set(self._highlight_key, json.dumps(shown, ensure_ascii=False), ex=seconds)
+        self._announce(pipe)
+        pipe.execute()
+        self._record(by, "case.highlight", None, dict(shown))
+        return shown
+
     def show(self, tile_id: str, cameras: Sequence[str], by: str) -> TileState:
         """Put these cameras in the tile's cells (stops a tour running there)."""
         tile_id = self._camera_tile(tile_id)

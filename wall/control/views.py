@@ -171,6 +171,17 @@ class Alarm:
         return cls(**json.loads(text))
 
 
+class HighlightJson(TypedDict):
+    """A case an operator shows on the wall's e-maps (the case panel's button)."""
+
+    case_id: str
+    lat: float
+    lon: float
+    until_ms: int
+    reason: str  # "highlight": the ring's style
+    by: str
+
+
 @dataclass(frozen=True)
 class TourStep:
     name: str

@@ -13,6 +13,7 @@ import redis
 from data_feeds.kpis import Dimension, KpiReader
 from wall.config.models import WallConfigBase
 from wall.control import Alarm, TileState, WallControl
+from wall.control.views import HighlightJson
 from wall.i18n import Translator
 
 T = TypeVar("T")
@@ -70,6 +71,10 @@ class LiveData:
     def alarm(self) -> Alarm | None:
         """The alarm pop-up on the wall now, if any."""
         return self._once(("alarm",), self._control().alarm)
+
+    def highlight(self) -> HighlightJson | None:
+        """The case an operator shows on the wall's e-maps, if any."""
+        return self._once(("highlight",), self._control().highlight)
 
     def _control(self) -> WallControl:
         return self._once(("control",), lambda: WallControl(self.client, self.config))

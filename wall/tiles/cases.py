@@ -65,7 +65,7 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
     reported = case["reported_at"]
     row: CaseRowJson = {
         "rank": rank,
-        "time": reported.tz_convert(zone).strftime("%H:%M") if pd.notna(reported) else "",
+        "time": when(reported, now, zone),
         "category": _category(case, t),
         "grid": grid_label(str(case["grid"] or "")),
         "address": street_address(_text(case.get("address"))),
@@ -78,6 +78,16 @@ def case_row(case: pd.Series, rank: int, now: datetime, t: Translator, zone: tzi
     if overdue:
         row["late"] = t("cases.overdue_by", t=short_duration(now - deadline, t))
     return row
+
+
+def when(reported: pd.Timestamp, now: datetime, zone: tzinfo) -> str:
+    """HH:MM today, MM-DD HH:MM on another day (a list spans several days)."""
+    if pd.isna(reported):
+        return ""
+    local = reported.tz_convert(zone)
+    if local.date() == pd.Timestamp(now).tz_convert(zone).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%m-%d %H:%M")
 
 
 # The county and town every address of a hall starts with (湘阴县文星镇…): read from 5 m
