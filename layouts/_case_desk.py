@@ -19,8 +19,7 @@ from wall.control.case_file import CaseFile
 from wall.html_attrs import attrs
 from wall.i18n import Translator
 from wall.tile_view import TileContext
-from wall.tiles.cases import street_address
-from wall.ui.labels import grid_label, short_duration
+from wall.ui.labels import grid_label, short_duration, street_address
 
 CASE_STORE: Final = "console-case-open"  # {"case": id, "at": ms}: the case in the panel
 REPORT_AT: Final = "console-report-at"  # {"lat", "lon"} clicked on the map, or None

@@ -14,7 +14,8 @@ from testkit.citywall import ROOT
 from tests.unit.config_cases import BASE
 from wall.config import ConfigError, WallConfig, parse_config
 from wall.tile_views import wall_translator
-from wall.tiles.cases import case_row, street_address
+from wall.tiles.cases import case_row
+from wall.ui.labels import street_address
 from wall.web.security import content_security_policy
 
 NOW = pd.Timestamp(datetime.fromisoformat("2026-03-02T10:00:00+08:00"))

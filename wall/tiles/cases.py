@@ -9,7 +9,6 @@ assets/tiles/cases.js draws them.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, tzinfo
 
 import pandas as pd
@@ -22,7 +21,7 @@ from wall.html_attrs import attrs
 from wall.i18n import Translator
 from wall.live.data import LiveData
 from wall.tile_view import LivePart, Strings, TileContext, TileView, keyed_part
-from wall.ui.labels import grid_label, short_duration
+from wall.ui.labels import grid_label, short_duration, street_address
 
 # Its labels (wall/locales/*.json holds the ones several views share).
 STRINGS: Strings = {
@@ -88,18 +87,6 @@ def when(reported: pd.Timestamp, now: datetime, zone: tzinfo) -> str:
     if local.date() == pd.Timestamp(now).tz_convert(zone).date():
         return local.strftime("%H:%M")
     return local.strftime("%m-%d %H:%M")
-
-
-# The county and town every address of a hall starts with (湘阴县文星镇…): read from 5 m
-# on a narrow column, they would be all a row shows. The popup keeps the whole address.
-_DIVISIONS = re.compile(r"^(?:[^\s路街巷道号]{1,7}?(?:省|自治区|市|州|盟|县|区|旗|镇|乡|街道))+")
-
-
-def street_address(address: str) -> str:
-    """The address without its leading administrative divisions (省/市/县/区/镇/乡/街道);
-    whole when nothing would be left."""
-    rest = _DIVISIONS.sub("", address, count=1)
-    return rest or address
 
 
 def _text(value: object) -> str:
