@@ -25,6 +25,7 @@ from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
 from wall.admin_routes import install_admin_routes
 from wall.api.install import install_api
+from wall.api.routes import make_limiter
 from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
 from wall.case_routes import install_case_routes
@@ -32,6 +33,7 @@ from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.sse import install_live_routes
 from wall.paths import ASSETS_DIR
+from wall.public_routes import install_public_routes
 from wall.services import Services, open_services, process_services
 from wall.snapshot_routes import install_snapshot_routes
 from wall.tile_view import TileContext
@@ -122,7 +124,9 @@ def create_app(
     path, restart = reload if reload is not None else (None, None)
     install_admin_routes(app.server, path, restart, audit)
     install_live_routes(app.server, services.hub)
-    install_api(app.server, services.api, config.ingest)
+    limiter = make_limiter(app.server)  # per credential (API) or address (public pages)
+    install_api(app.server, services.api, config.ingest, limiter)
+    install_public_routes(app.server, services.client, config, translate, limiter)
     install_metrics(app.server, services, config.web)
     harden(app, config)
     return app

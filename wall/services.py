@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+import redis
+
 from core.keys import Keys
 from core.redis_url import connect
 from core.relay_nodes import NodeView
@@ -36,6 +38,7 @@ class Services:
     """Every one is None when the wall has no Redis: tiles then say 未接入数据."""
 
     secret: str  # signs the session cookies
+    client: redis.Redis | None = None  # the wall's Redis (the public pages read cases)
     # Signs viewer and snapshot tokens, the relay checks them; by default one of this
     # process only (tests): no relay accepts its tokens.
     relay_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
@@ -91,6 +94,7 @@ def open_services(
     hub = open_hub(config, live_tiles(config, views), redis_url, translate)
     return Services(
         secret=session_secret(client, keys).value,
+        client=client,
         relay_key=key,
         hub=hub,
         devices=DeviceTokens(client, keys),

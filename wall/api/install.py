@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import redis
 from flask import Flask
+from flask_limiter import Limiter
 
 from core.keys import Keys
 from data_feeds.writer import EventWriter
 from wall.api.credentials import CredentialStore, api_keys, terminals
 from wall.api.ingest import EventIngest
 from wall.api.osmand import OsmandReceiver, osmand_blueprint
-from wall.api.routes import api_blueprint, make_limiter
+from wall.api.routes import api_blueprint
 from wall.config.ingest import IngestSpec
 
 
@@ -33,8 +34,7 @@ def open_api(client: redis.Redis, keys: Keys, spec: IngestSpec, replicas: int) -
     )
 
 
-def install_api(server: Flask, api: ApiServices | None, spec: IngestSpec) -> None:
-    limiter = make_limiter(server)
+def install_api(server: Flask, api: ApiServices | None, spec: IngestSpec, limiter: Limiter) -> None:
     ingest, keys = (api.ingest, api.keys) if api is not None else (None, None)
     server.register_blueprint(api_blueprint(ingest, keys, limiter, spec.rate_limit))
     receiver = api.osmand if api is not None else None

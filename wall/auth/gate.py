@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 PUBLIC_PATHS = frozenset({"/login", "/login/device", "/healthz", "/favicon.ico", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")  # static files only
+# The deliberately public pages (公示, wall/public_routes.py): read-only, rate-limited,
+# nothing personal. The only pages anyone may read without signing in.
+PUBLIC_PAGES_PREFIX = "/public/"
 # Paths that answer by a rule of their own, never to a session: the web tier's
 # Prometheus metrics answer only the addresses of ``web.metrics_from``, 404 to others.
 GUARDS_ITSELF = frozenset({"/metrics"})
@@ -57,7 +60,11 @@ class Identity:
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return (
+        path in PUBLIC_PATHS
+        or path.startswith(PUBLIC_PREFIXES)
+        or path.startswith(PUBLIC_PAGES_PREFIX)
+    )
 
 
 def guards_itself(path: str) -> bool:

@@ -288,6 +288,14 @@ class WebSpec(StrictModel):
                 )
         return values
 
+    public_rate_limit: str = Field(
+        default="30/minute",
+        pattern=r"^\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?$",
+        description="How many requests one address may make to the public case pages "
+        "(/public/…, 公示) in a period, e.g. 30/minute; more are answered 429 (per web "
+        "process, in memory). Behind nginx, set trusted_proxies so the real address counts.",
+    )
+
     @field_validator("metrics_from", "trusted_proxies")
     @classmethod
     def _networks(cls, values: list[str]) -> list[str]:
