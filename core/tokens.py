@@ -5,9 +5,10 @@ key it shares with the relay (core.secrets: generated, or configured; never sent
 browser); the relay checks the signature, the camera and the expiry. A token copied
 from one page opens one camera for a minute, not the county's 347.
 
-Snapshot tokens (``GET /snapshot/{camera}``) have the same shape but are signed with a
-key derived for that purpose only: a viewer token cannot take a snapshot, nor the
-reverse.
+Snapshot tokens (``GET /snapshot/{camera}``) and clip tokens (``/clips/{camera}``,
+evidence recordings) have the same shape but are each signed with a key derived for that
+purpose only: a viewer token cannot take a snapshot or record a clip, nor the reverse,
+and a snapshot token records no clip.
 """
 
 from __future__ import annotations
@@ -59,8 +60,24 @@ def check_snapshot_token(key: str, token: str, camera_id: str, now: float | None
     return check_viewer_token(_snapshot_key(key), token, camera_id, now=now)
 
 
+def sign_clip_token(
+    key: str, user: str, camera_id: str, ttl_s: float = TTL_S, now: float | None = None
+) -> str:
+    return sign_viewer_token(_clip_key(key), user, camera_id, ttl_s, now)
+
+
+def check_clip_token(key: str, token: str, camera_id: str, now: float | None = None) -> bool:
+    """Whether ``token`` is a fresh clip token for ``camera_id`` (never a viewer's or a
+    snapshot's: recording holds the relay's memory for minutes, a separate right)."""
+    return check_viewer_token(_clip_key(key), token, camera_id, now=now)
+
+
 def _snapshot_key(key: str) -> str:
     return hmac.new(key.encode(), b"citywall relay snapshot token", hashlib.sha256).hexdigest()
+
+
+def _clip_key(key: str) -> str:
+    return hmac.new(key.encode(), b"citywall relay clip token", hashlib.sha256).hexdigest()
 
 
 def _signature(key: str, payload: bytes) -> str:

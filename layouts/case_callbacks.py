@@ -18,6 +18,7 @@ from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.case_file import CaseFiles
 from wall.control.case_report import CaseReporter, ReportForm
+from wall.i18n import Translator
 from wall.tile_view import TileContext
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def register_case_callbacks(
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update, no_update
         camera_id = str(ctx.triggered_id["id"])
-        message, chosen = _run(tile_ctx, lambda c: _put(c, selected, camera_id))
+        message, chosen = _run(tile_ctx, lambda c: _put(c, selected, camera_id, t))
         return message, chosen, (version or 0) + 1
 
     @app.callback(
@@ -141,13 +142,13 @@ def register_case_callbacks(
     _register_report(app, tile_ctx, reporter)
 
 
-def _put(control: WallControl, selected: Any, camera_id: str) -> tuple[str, Any]:
+def _put(control: WallControl, selected: Any, camera_id: str, t: Translator) -> tuple[str, Any]:
     selected = selected or {}
     tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
     cameras = list(control.view(tile_id).showing(control.now_ms()))
     cameras[min(cell, len(cameras) - 1)] = camera_id
     control.show(tile_id, cameras, current_name())
-    return "", no_update
+    return t("console.done.show", camera=camera_id, tile=tile_id), no_update
 
 
 def _run(tile_ctx: TileContext, action: Any) -> tuple[str, Any]:
@@ -164,7 +165,8 @@ def _run(tile_ctx: TileContext, action: Any) -> tuple[str, Any]:
     return message, chosen
 
 
-def _selected_camera(tile_ctx: TileContext, selected: Any) -> str | None:
+def selected_camera(tile_ctx: TileContext, selected: Any) -> str | None:
+    """The camera in the console's selected cell (the alarm's while it holds the tile)."""
     control = tile_ctx.control
     selected = selected or {}
     tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
@@ -203,7 +205,7 @@ def _register_report(app: Dash, tile_ctx: TileContext, reporter: CaseReporter | 
     )
     def _describe(selected: Any, _version: Any, at: Any) -> tuple[Component | str, str]:
         try:
-            camera_id = _selected_camera(tile_ctx, selected)
+            camera_id = selected_camera(tile_ctx, selected)
         except OUTAGE_ERRORS:
             camera_id = None
         shown = f"{camera_id} {names.get(camera_id, '')}" if camera_id else "—"
@@ -237,7 +239,7 @@ def _register_report(app: Dash, tile_ctx: TileContext, reporter: CaseReporter | 
             return t("desk.report_needs_description"), no_update, no_update
         point = at if isinstance(at, dict) and at.get("lat") is not None else {}
         try:
-            camera_id = _selected_camera(tile_ctx, selected)
+            camera_id = selected_camera(tile_ctx, selected)
             if camera_id is None:
                 return t("console.select_tile"), no_update, no_update
             form = ReportForm(camera_id, str(category), str(text), str(priority or "normal"),

@@ -236,6 +236,8 @@ def _console_map(ctx: TileContext) -> Component:
 
 
 def _snapshots(ctx: TileContext) -> Component:
+    """Evidence of the selected cell's camera: a snapshot, or a clip (the last seconds
+    the relay keeps, until stopped); both linked to the case number when one is given."""
     t = ctx.translate
     return _box(
         html.H2(t("console.snapshots")),
@@ -243,5 +245,17 @@ def _snapshots(ctx: TileContext) -> Component:
             dcc.Input(id="console-case", placeholder=t("console.case_id"), maxLength=64),
             html.Button(t("console.snapshot"), id="console-snapshot"),
         ]),
+        _row([
+            html.Span(t("clips.before")),
+            dcc.Input(id="console-clip-before", type="number", min=0, max=60, value=10, step=1),
+            html.Span("s"),
+            html.Button(t("clips.start"), id="console-clip-start"),
+            html.Button(t("clips.stop"), id="console-clip-stop"),
+        ], title=t("clips.hint")),
+        dcc.Store(id="console-clip-rec"),
+        html.Div(id="console-clip-recording", className="cw-console__recording", role="status"),
         html.Div(id="console-snapshots", className="cw-console__snapshots"),
+        html.Div(id="console-clips", className="cw-console__snapshots"),
+        html.Video(id="console-clip-player", controls=True, muted=True, autoPlay=True,
+                   className="cw-console__player"),
     )  # fmt: skip

@@ -20,6 +20,7 @@ from core.tokens import TTL_S, sign_viewer_token
 from layouts import Pages, render
 from layouts.admin_panel import register_admin_callbacks
 from layouts.case_callbacks import register_case_callbacks
+from layouts.clip_callbacks import register_clip_callbacks
 from layouts.console_callbacks import register_console_callbacks
 from layouts.not_found import not_found_html
 from layouts.tablet_page import register_tablet_callbacks
@@ -29,6 +30,7 @@ from wall.api.routes import make_limiter
 from wall.auth.gate import Gate, current_name, is_public
 from wall.auth.operator_guard import RoleGuard
 from wall.case_routes import install_case_routes
+from wall.clip_routes import install_clip_routes
 from wall.config.models import WallConfigBase
 from wall.i18n import Translator
 from wall.live.sse import install_live_routes
@@ -111,6 +113,7 @@ def create_app(
     register_tablet_callbacks(app, ctx)
     register_console_callbacks(app, ctx, services.snapshots)
     register_case_callbacks(app, ctx, services.cases, services.reporter)
+    register_clip_callbacks(app, ctx, services.clips)
     register_admin_callbacks(app, ctx, services.devices)
     audit = services.control.audit if services.control is not None else None
     gate = Gate(config.auth, translate, config.wall.title, services.devices, audit=audit)
@@ -119,6 +122,7 @@ def create_app(
     RoleGuard("admin", pages=(), id_prefix="admin").install(app.server)
     _install_http_routes(app.server, pages, services.relay_key, services.relays)
     install_snapshot_routes(app.server, services.snapshots)
+    install_clip_routes(app.server, services.clips)
     cases = services.cases.open if services.cases is not None else None
     install_case_routes(app.server, services.reporter, cases)
     path, restart = reload if reload is not None else (None, None)

@@ -26,6 +26,7 @@ from wall.control import WallControl
 from wall.control.alarms import AlarmWatcher
 from wall.control.case_file import CaseFiles
 from wall.control.case_report import CaseReporter
+from wall.control.clips import ClipStore
 from wall.control.retention import SnapshotSweeper, sweep_snapshots
 from wall.control.snapshots import SnapshotStore
 from wall.i18n import Translator
@@ -47,6 +48,7 @@ class Services:
     control: WallControl | None = None
     watcher: AlarmWatcher | None = None
     snapshots: SnapshotStore | None = None
+    clips: ClipStore | None = None  # evidence clips, recorded by the relay
     sweeper: SnapshotSweeper | None = None
     relays: NodeView | None = None  # the relay nodes beating in Redis: who owns a camera
     api: ApiServices | None = None  # other systems' events, officers' terminals
@@ -101,6 +103,7 @@ def open_services(
         control=control,
         watcher=watcher,
         snapshots=store,
+        clips=ClipStore(client, config, store, key),
         sweeper=SnapshotSweeper(partial(sweep_snapshots, client, config, store.directory)),
         relays=relays,
         api=open_api(client, keys, config.ingest, config.redis.replicas_to_ack),

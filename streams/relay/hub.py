@@ -3,6 +3,13 @@
 
 The hub keeps the packets since the last keyframe (the GOP cache): a new viewer gets
 them at once and can show a picture straight away instead of waiting for the next IDR.
+
+It also keeps the last ``history_s`` seconds of each running upstream as whole GOPs (the
+history), so an evidence clip (``clips``) can start before the operator pressed the
+button. Its memory cost is the stream's bitrate times ``history_s`` (plus up to one GOP)
+per running upstream: a 512 kbit/s sub stream x 60 s is about 3.8 MB, a 4 Mbit/s main
+stream about 30 MB (sim://: 3.8 MB main, 1.6 MB sub); ``HISTORY_BYTES_LIMIT`` caps it for
+a camera gone wild, ``history_s=0`` turns it off, ``UpstreamStats.history_bytes`` shows it.
 """
 
 from __future__ import annotations
@@ -10,12 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from core.camera_status import CameraStatus, Status
-from streams.packets import EncodedPacket, PacketSource, SourceError, StreamName
+from streams.packets import CLOCK_RATE, EncodedPacket, PacketSource, SourceError, StreamName
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
 from streams.relay.status import StatusPublisher, StatusSink
 
@@ -25,6 +33,9 @@ SourceFactory = Callable[[str], PacketSource]
 CameraUrls = Mapping[str, Mapping[StreamName, str]]
 _PRIORITY: tuple[Status, ...] = ("online", "connecting", "offline")
 GOP_LIMIT = 1_000  # packets: a camera that never sends an IDR must not grow the cache forever
+# Per upstream: 60 s of a 12 Mbit/s stream. A camera past it (a bitrate gone wild, or no
+# IDR for minutes) loses its oldest history instead of the relay's memory.
+HISTORY_BYTES_LIMIT = 96 * 1024 * 1024
 
 
 class Viewer(Protocol):
@@ -45,6 +56,7 @@ class UpstreamStats:
     packets_received: int
     bytes_received: int
     failures: int  # failures in a row now (0 while it delivers)
+    history_bytes: int = 0  # the packets kept for clips' pre-roll (CameraHub.history)
 
 
 class _Upstream:
@@ -52,6 +64,8 @@ class _Upstream:
         self.camera_id, self.stream, self.url = camera_id, stream, url
         self.viewers: set[Viewer] = set()
         self.gop: list[EncodedPacket] = []  # from the last keyframe, empty if none yet
+        self.history: deque[list[EncodedPacket]] = deque()  # whole GOPs, oldest first
+        self.history_bytes = 0
         self.need_key = True  # after (re)connecting, nothing goes out before an IDR
         self.task: asyncio.Task[None] | None = None
         self.idle_timer: asyncio.TimerHandle | None = None
@@ -63,8 +77,14 @@ class _Upstream:
         return UpstreamStats(
             self.camera_id, self.stream, self.task is not None, self.state,
             len(self.viewers), self.opens, self.reconnects, self.packets, self.bytes,
-            self.failures,
+            self.failures, self.history_bytes,
         )  # fmt: skip
+
+    def forget(self) -> None:
+        """Drop the GOP cache and the history: the next packets may restart the clock."""
+        self.gop.clear()
+        self.history.clear()
+        self.history_bytes = 0
 
 
 class _Nobody:
@@ -86,6 +106,8 @@ class CameraHub:
         *,
         grace_s: float = 10.0,
         schedule: ReconnectSchedule = reconnect_delay,
+        history_s: float = 60.0,
+        history_bytes_limit: int = HISTORY_BYTES_LIMIT,
     ) -> None:
         self._upstreams = {
             (camera_id, stream): _Upstream(camera_id, stream, url)
@@ -98,6 +120,8 @@ class CameraHub:
         self._published: dict[str, tuple[Status, str | None]] = {}
         self._grace_s = grace_s
         self._schedule = schedule
+        self._history_ticks = round(max(0.0, history_s) * CLOCK_RATE)
+        self._history_bytes_limit = history_bytes_limit
         self._stopping: set[asyncio.Task[None]] = set()
         self._closed = False
 
@@ -115,6 +139,21 @@ class CameraHub:
 
     def camera_status(self, camera_id: str) -> CameraStatus | None:
         return self._status.latest.get(camera_id)
+
+    def history(self, camera_id: str, stream: StreamName, seconds: float) -> list[EncodedPacket]:
+        """The kept packets from the latest keyframe at least ``seconds`` before the newest
+        one (from the oldest kept keyframe if the history is shorter) to the newest; []
+        while the stream is not pulled. KeyError: not configured."""
+        history = self._upstreams[(camera_id, stream)].history
+        if not history:
+            return []
+        cutoff = history[-1][-1].pts - round(seconds * CLOCK_RATE)
+        start = 0
+        for index in range(len(history) - 1, -1, -1):
+            if history[index][0].pts <= cutoff:
+                start = index
+                break
+        return [packet for index in range(start, len(history)) for packet in history[index]]
 
     # ---------------------------------------------------------------- viewers
     def subscribe(self, camera_id: str, stream: StreamName, viewer: Viewer) -> None:
@@ -169,7 +208,7 @@ class CameraHub:
                 reason = str(exc) or type(exc).__name__
                 if not isinstance(exc, SourceError):
                     log.exception("%s/%s: source crashed", upstream.camera_id, upstream.stream)
-            upstream.gop.clear()
+            upstream.forget()  # the reconnected source may restart its clock
             failures += 1
             upstream.failures = failures
             delay = self._schedule(failures)
@@ -194,9 +233,36 @@ class CameraHub:
             upstream.gop.append(packet)
             if len(upstream.gop) > GOP_LIMIT:
                 upstream.gop.clear()  # new viewers wait for the next IDR instead
+        if self._history_ticks:
+            self._keep(upstream, packet)
         for viewer in list(upstream.viewers):
             viewer.deliver(packet, burst=False)
         return True
+
+    def _keep(self, upstream: _Upstream, packet: EncodedPacket) -> None:
+        """Add to the history; drop its oldest GOP only while the next one still starts
+        ``history_s`` before this packet (so at least ``history_s`` stays covered), or
+        while it is over the byte limit."""
+        history = upstream.history
+        if packet.keyframe:
+            if history and packet.pts < history[-1][-1].pts:  # the clock went back
+                history.clear()
+                upstream.history_bytes = 0
+            history.append([packet])
+        elif history:
+            history[-1].append(packet)
+        else:  # the byte limit took the current GOP: wait for the next keyframe
+            return
+        upstream.history_bytes += len(packet.data)
+        while len(history) > 1 and packet.pts - history[1][0].pts >= self._history_ticks:
+            self._drop_oldest(upstream)
+        while history and upstream.history_bytes > self._history_bytes_limit:
+            self._drop_oldest(upstream)
+
+    @staticmethod
+    def _drop_oldest(upstream: _Upstream) -> None:
+        dropped = upstream.history.popleft()
+        upstream.history_bytes -= sum(len(packet.data) for packet in dropped)
 
     def _stop_if_idle(self, upstream: _Upstream) -> None:
         upstream.idle_timer = None
@@ -212,7 +278,7 @@ class CameraHub:
             task.cancel()
             self._stopping.add(task)
             task.add_done_callback(self._stopping.discard)
-        upstream.gop.clear()
+        upstream.forget()
         upstream.state = upstream.reason = None
         self._publish(upstream.camera_id)
 

@@ -14,7 +14,8 @@ import aioice.ice
 from aiohttp import web
 from aiortc import RTCIceServer
 
-from core.tokens import check_snapshot_token, check_viewer_token
+from core.tokens import check_clip_token, check_snapshot_token, check_viewer_token
+from streams.relay.clips import add_clip_routes
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
 from streams.relay.nodes import NodeMembership
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
@@ -38,6 +39,7 @@ class RelaySettings:
     cors_origins: tuple[str, ...] = ()  # the wall's origin(s); "*" for any
     burst_speed: float | None = None  # GOP burst pace in x real time; None: at once
     connect_timeout_s: float = 30.0
+    history_s: float = 60.0  # kept per running upstream for clips' pre-roll (hub docstring)
 
 
 def force_host_addresses(addresses: Sequence[str]) -> Callable[[], None]:
@@ -75,7 +77,12 @@ def create_app(
         return check_viewer_token(key, token, camera_id, allow_expired=allow_expired)
 
     hub = CameraHub(
-        cameras, source_factory, status_sink, grace_s=settings.grace_s, schedule=schedule
+        cameras,
+        source_factory,
+        status_sink,
+        grace_s=settings.grace_s,
+        schedule=schedule,
+        history_s=settings.history_s,
     )
     options = WhepOptions(
         check_token=check_token,
@@ -92,6 +99,12 @@ def create_app(
         app,
         hub,
         lambda token, camera_id: check_snapshot_token(key, token, camera_id),
+        owner_elsewhere=options.owner_elsewhere,
+    )
+    add_clip_routes(  # its cleanup (every recorder unsubscribed) runs before close_hub's
+        app,
+        hub,
+        lambda token, camera_id: check_clip_token(key, token, camera_id),
         owner_elsewhere=options.owner_elsewhere,
     )
     undo = force_host_addresses(settings.host_addresses) if settings.host_addresses else None

@@ -5,6 +5,9 @@ map, and reports a case from a camera, which the wall's case list and map then s
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import re
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -16,18 +19,21 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from streams.sources.registry import open_source
 from testkit.chromium import console_errors
 from testkit.citywall import write_config
 from testkit.signin import http_session, sign_in
 from tests.browser.conftest import Browser
 from tests.browser.test_console import (
     click,
+    frames,
     open_console,
     read,
     select_cell,
     wait_playing,
 )
 from tests.case_story import SHANGHAI, CaseStory
+from tests.integration.test_relay_clips import open_clip, sps_of
 from tests.live_stack import LiveStack
 
 TILES = """\
@@ -142,9 +148,13 @@ def test_a_case_reported_from_a_camera_reaches_the_walls_list_and_map(
     search = console.switch_to.active_element
     search.send_keys("违章停车")
     search.send_keys(Keys.ENTER)
+    WebDriverWait(console, 10).until(
+        lambda d: "违章停车" in d.find_element(By.ID, "console-report-category").text,
+        "the category was not chosen",
+    )
     console.find_element(By.ID, "console-report-description").send_keys("路口违停三辆")
     clicked_at = float(str(read(console, "return Date.now()")))
-    console.find_element(By.ID, "console-report-submit").click()
+    click(console, "#console-report-submit")
     WebDriverWait(console, 15).until(
         lambda d: "已上报案件 V" in d.find_element(By.ID, "console-message").text,
         "the report was not accepted",
@@ -189,3 +199,96 @@ def test_a_viewer_cannot_report_a_case_and_nobody_signed_out_can(stack: LiveStac
     bad = operator.post(f"{stack.url}/cases/report", timeout=10,
                         json={**body, "category": "event:9999"})  # fmt: skip
     assert bad.status_code == 400 and "category" in bad.json()["error"]
+
+
+def camera_sps(url: str) -> bytes:
+    """The SPS the camera itself sends in front of its keyframes (opened directly)."""
+
+    async def first_keyframe() -> bytes:
+        iterator = open_source(url).packets()
+        try:
+            async for packet in iterator:
+                if packet.keyframe:
+                    return sps_of(packet.data)
+        finally:
+            await iterator.aclose()  # type: ignore[attr-defined]
+        raise AssertionError("the camera sent no keyframe")
+
+    return asyncio.run(asyncio.wait_for(first_keyframe(), 30))
+
+
+def recording_seconds(console: WebDriver) -> float:
+    text = console.find_element(By.ID, "console-clip-recording").text
+    found = re.search(r"XY-001 (\d+)", text)
+    return float(found.group(1)) if found else -1.0
+
+
+def test_an_operator_saves_a_clip_that_plays_in_the_console_and_is_the_cameras_h264(
+    stack: LiveStack, browser: Browser
+) -> None:
+    stack.write(story("DESK-0002").events)
+    wall, console = browser(1280, 720), browser(1600, 1200)
+    sign_in(wall, stack.url, role="viewer", then="/wall")
+    wait_playing(wall, "main", "XY-001")  # the relay pulls it: its last seconds are kept
+    WebDriverWait(wall, 30).until(lambda d: frames(d, "main", "XY-001") > 60)  # ≥ 4 s
+    open_console(console, stack.url)
+    select_cell(console, "main")
+    console.find_element(By.ID, "console-case").send_keys("DESK-0002")
+    before = console.find_element(By.ID, "console-clip-before")
+    before.clear()
+    before.send_keys("2")
+    console.find_element(By.ID, "console-clip-start").click()
+    WebDriverWait(console, 20).until(
+        lambda d: "开始录像 XY-001" in d.find_element(By.ID, "console-message").text,
+        "the recording never started",
+    )
+    started = time.monotonic()
+    WebDriverWait(console, 30).until(lambda d: recording_seconds(d) >= 3, "not recording")
+    console.find_element(By.ID, "console-clip-stop").click()
+    stopped = time.monotonic()
+    WebDriverWait(console, 60).until(
+        lambda d: "已保存录像 XY-001" in d.find_element(By.ID, "console-message").text,
+        "the clip was never saved",
+    )
+    # It plays in the console: the browser decodes its frames.
+    WebDriverWait(console, 30).until(
+        lambda d: int(str(read(d, "const v = document.getElementById('console-clip-player');"
+                                  "return v.getVideoPlaybackQuality().totalVideoFrames;"))) > 10,
+        "the console's player decoded no frames",
+    )  # fmt: skip
+    operator = http_session(stack.url, role="operator")
+    listed = operator.get(f"{stack.url}/clips", timeout=10).json()["clips"][0]
+    assert listed["camera_id"] == "XY-001" and listed["case_id"] == "DESK-0002"
+    mp4 = operator.get(f"{stack.url}{listed['url']}", timeout=30).content
+    assert hashlib.sha256(mp4).hexdigest() == listed["sha256"]
+    codec, _size, duration, sps, decoded = open_clip(mp4)
+    pre_roll = float(
+        next(e for e in stack.client().xrevrange("citywall:audit", count=50)
+             if b"clip.start" in e[1][b"action"])[1][b"after"].decode().split('"before_s": ')[1]
+        .split(",")[0]
+    )  # fmt: skip
+    expected = pre_roll + (stopped - started)
+    assert codec == "h264" and decoded > 0
+    assert abs(duration - expected) <= 1.0, (duration, expected)
+    assert sps == camera_sps("sim://XY-001?stream=main")  # no re-encode: the camera's SPS
+    # ... and it is the case's evidence, in its panel
+    click(console, '#console-cases [data-case-id="DESK-0002"]')
+    WebDriverWait(console, 15).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#console-case-panel [data-kind="clip"]'),
+        "the case panel does not list the clip",
+    )
+    assert console_errors(wall) == []
+    assert console_errors(console) == []
+
+
+def test_clips_are_for_operators_only(stack: LiveStack) -> None:
+    operator = http_session(stack.url, role="operator")
+    clips = operator.get(f"{stack.url}/clips", timeout=10).json()["clips"]
+    url = f"{stack.url}{clips[0]['url']}" if clips else f"{stack.url}/clips/x.mp4"
+    viewer = http_session(stack.url, role="viewer")
+    assert (
+        viewer.post(f"{stack.url}/clips", json={"camera": "XY-001"}, timeout=10).status_code == 403
+    )
+    assert viewer.post(f"{stack.url}/clips/x/stop", timeout=10).status_code == 403
+    assert viewer.get(url, timeout=10).status_code == 403
+    assert requests.get(url, timeout=10, allow_redirects=False).status_code == 401

@@ -137,9 +137,9 @@ class SnapshotStore:
         except OSError as exc:  # Pillow: not a JPEG it can read
             message = f"camera {camera_id}: the relay sent no usable picture: {exc}"
             raise SnapshotError(message) from None
-        self._check_free_space(len(stored))
+        self.check_free_space(len(stored))
         try:
-            self._write(self._directory / relative, stored)
+            self.write_file(self._directory / relative, stored)
         except OSError as exc:  # disk full, read-only, no permission: say so, lose nothing else
             if exc.errno == errno.ENOSPC:
                 raise _disk_full(self._directory) from exc
@@ -173,7 +173,7 @@ class SnapshotStore:
         stamp = datetime.fromtimestamp(ms / 1000, self._zone)
         return f"{stamp:%Y-%m-%d %H:%M:%S}.{ms % 1000:03d} {stamp:%z}"
 
-    def _check_free_space(self, needed: int) -> None:
+    def check_free_space(self, needed: int) -> None:
         """Refuse before writing when the disk would keep less than snapshots.min_free_mb
         (Redis's append-only file and the logs live on it too)."""
         keep = self._config.snapshots.min_free_mb * 1024 * 1024
@@ -182,7 +182,7 @@ class SnapshotStore:
             raise _disk_full(self._directory)
 
     @staticmethod
-    def _write(path: Path, data: bytes) -> None:
+    def write_file(path: Path, data: bytes) -> None:
         """Whole or not at all: a half-written file never takes the snapshot's name."""
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.partial")
