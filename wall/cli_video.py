@@ -93,6 +93,7 @@ async def _serve(config: WallConfig, args: argparse.Namespace, redis_url: str | 
         host=args.host or spec.host,
         port=args.port or spec.port,
         grace_s=spec.grace_s,
+        history_s=spec.clip_buffer_s,
         ice_servers=tuple(RTCIceServer(urls=url) for url in spec.ice_servers),
         host_addresses=tuple(spec.host_addresses),
         cors_origins=("*",),

@@ -210,6 +210,15 @@ class RelaySpec(StrictModel):
         le=3600,
         description="Seconds an upstream stays open after its last viewer.",
     )
+    clip_buffer_s: float = Field(
+        default=60.0,
+        ge=0,
+        le=60,
+        description="Seconds of each pulled stream the relay keeps (whole GOPs) so an "
+        "evidence clip can start before the operator pressed record (0 to 60; 0: clips "
+        "start at the press). Memory per pulled stream ≈ its bitrate × this: a 4 Mbit/s "
+        "main stream ≈ 30 MB at 60 s, a 512 kbit/s sub stream ≈ 4 MB.",
+    )
     ice_servers: list[str] = Field(
         default_factory=list,
         description="STUN/TURN URLs; empty by default: halls run on closed networks.",
