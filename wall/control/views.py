@@ -182,6 +182,26 @@ class HighlightJson(TypedDict):
     by: str
 
 
+class FocusJson(TypedDict, total=False):
+    """An item of the e-map's ``focus`` part: the alarm (``AlarmJson``, key "alarm") or
+    an operator's highlight (``HighlightJson``, key "highlight"); the map reads case_id,
+    lat, lon, until_ms and reason of either."""
+
+    case_id: str
+    reason: str
+    lat: float
+    lon: float
+    until_ms: int
+    tile_id: str
+    started_ms: int
+    camera_id: str | None
+    distance_m: float | None
+    category: str
+    grid: str
+    extra: dict[str, object]
+    by: str
+
+
 @dataclass(frozen=True)
 class TourStep:
     name: str

@@ -14,11 +14,13 @@ dark background, so nothing leaves the hall.
 
 from __future__ import annotations
 
+from typing import cast
+
 from dash import html
 
 from core.topics import CAMERAS, CASES, OFFICERS, WALL
 from wall.config.tiles.map import CATEGORY_KEYS, MapTile
-from wall.control.views import AlarmJson, HighlightJson
+from wall.control.views import FocusJson
 from wall.live.data import LiveData
 from wall.tile_view import LivePart, Strings, TileContext, TileView, keyed_part
 from wall.tiles._map_layout import map_layout
@@ -109,17 +111,16 @@ def cameras(tile: MapTile, data: LiveData) -> dict[str, str]:
     return camera_statuses(ids, data.cameras())
 
 
-FocusJson = AlarmJson | HighlightJson  # the part's items: "alarm" or "highlight"
-
-
 def focus(tile: MapTile, data: LiveData) -> dict[str, FocusJson]:
     """The alarm pop-up's case, while there is one (every map tile centres on it); else
     the case an operator highlighted from the console's case panel."""
-    found: dict[str, FocusJson] = {**alarm_focus(data.alarm())}
+    found: dict[str, FocusJson] = {
+        key: cast(FocusJson, alarm) for key, alarm in alarm_focus(data.alarm()).items()
+    }
     if not found:
         shown = data.highlight()
         if shown is not None:
-            found["highlight"] = shown
+            found["highlight"] = cast(FocusJson, shown)
     return found
 
 
@@ -132,7 +133,7 @@ def live(tile: MapTile) -> tuple[LivePart[MapTile], ...]:
         "cameras": keyed_part("cameras", frozenset({CAMERAS}), cameras, str),
     }
     layers = tuple(part for name, part in parts.items() if name in tile.layers)
-    return (*layers, keyed_part("focus", frozenset({WALL}), focus, FocusJson))  # type: ignore[arg-type]
+    return (*layers, keyed_part("focus", frozenset({WALL}), focus, FocusJson))
 
 
 def layout(tile: MapTile, ctx: TileContext) -> html.Div:
