@@ -52,7 +52,8 @@ class LiveStack:
         if self.relay:
             relay_port = free_port()
             env["RELAY_PORT"] = str(relay_port)
-            self._relay = start_wall(["relay"], self.logs / "relay.log", relay_port, env=env)
+            relay = ["relay", "--config", str(self.config)]  # the wall's cameras, its relay
+            self._relay = start_wall(relay, self.logs / "relay.log", relay_port, env=env)
         port = free_port()
         args = ["serve", "--port", str(port), "--config", str(self.config)]
         self.wall = start_wall(args, self.logs / "citywall.log", port, env=env)

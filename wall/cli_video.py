@@ -94,6 +94,8 @@ async def _serve(config: WallConfig, args: argparse.Namespace, redis_url: str | 
         port=args.port or spec.port,
         grace_s=spec.grace_s,
         history_s=spec.clip_buffer_s,
+        probe_interval_s=spec.probe_interval_s,
+        probe_concurrency=spec.probe_concurrency,
         ice_servers=tuple(RTCIceServer(urls=url) for url in spec.ice_servers),
         host_addresses=tuple(spec.host_addresses),
         cors_origins=("*",),

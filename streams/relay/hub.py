@@ -155,6 +155,26 @@ class CameraHub:
                 break
         return [packet for index in range(start, len(history)) for packet in history[index]]
 
+    def pulled(self, camera_id: str) -> bool:
+        """Whether one of the camera's streams is pulled now (its pull is its probe)."""
+        streams = self._cameras.get(camera_id, ())
+        return any(self._upstreams[(camera_id, stream)].state for stream in streams)
+
+    def report_probe(self, camera_id: str, status: Status, reason: str | None) -> None:
+        """What a prober found of a camera nobody pulls (streams.relay.prober); ignored
+        while one of its streams is pulled: the pull knows better. A new reason for the
+        same status keeps the time the camera entered it ("offline since")."""
+        if camera_id not in self._cameras or self.pulled(camera_id):
+            return
+        if self._published.get(camera_id) == (status, reason):
+            return
+        previous = self._status.latest.get(camera_id)
+        self._published[camera_id] = (status, reason)
+        if previous is not None and previous.status == status:
+            self._status.publish(camera_id, CameraStatus(status, previous.t, reason))
+        else:
+            self._status.publish(camera_id, CameraStatus.now(status, reason))
+
     # ---------------------------------------------------------------- viewers
     def subscribe(self, camera_id: str, stream: StreamName, viewer: Viewer) -> None:
         """Start sending to ``viewer``: the GOP cache now, live packets as they come."""

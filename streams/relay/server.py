@@ -18,6 +18,7 @@ from core.tokens import check_clip_token, check_snapshot_token, check_viewer_tok
 from streams.relay.clips import add_clip_routes
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
 from streams.relay.nodes import NodeMembership
+from streams.relay.prober import CameraProber
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
 from streams.relay.snapshot import add_snapshot_route
 from streams.relay.status import StatusSink
@@ -26,6 +27,7 @@ from streams.relay.whep import WhepOptions, create_whep_app
 log = logging.getLogger(__name__)
 
 HUB = web.AppKey("hub", CameraHub)
+PROBER = web.AppKey("prober", CameraProber)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class RelaySettings:
     cors_origins: tuple[str, ...] = ()  # the wall's origin(s); "*" for any
     burst_speed: float | None = None  # GOP burst pace in x real time; None: at once
     connect_timeout_s: float = 30.0
+    probe_interval_s: float = 0.0  # probe unwatched cameras this often (0: never)
+    probe_concurrency: int = 16
     history_s: float = 60.0  # kept per running upstream for clips' pre-roll (hub docstring)
 
 
@@ -120,7 +124,21 @@ def create_app(
         app.on_startup.append(join)
         app.on_shutdown.insert(0, leave)
 
+    owner_elsewhere = options.owner_elsewhere
+    prober = CameraProber(
+        hub, cameras, interval_s=settings.probe_interval_s,
+        concurrency=settings.probe_concurrency,
+        owns=lambda camera_id: owner_elsewhere(camera_id) is None,  # each node its own
+    )  # fmt: skip
+    app[PROBER] = prober
+
+    async def start_probing(_: web.Application) -> None:
+        prober.start()
+
+    app.on_startup.append(start_probing)
+
     async def close_hub(_: web.Application) -> None:
+        await prober.close()
         await hub.close()  # after on_shutdown closed the peer connections
         if undo is not None:
             undo()

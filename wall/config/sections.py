@@ -210,6 +210,21 @@ class RelaySpec(StrictModel):
         le=3600,
         description="Seconds an upstream stays open after its last viewer.",
     )
+    probe_interval_s: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description="Seconds between two health probes of each camera nobody watches "
+        "(RTSP OPTIONS and DESCRIBE: no video is pulled, the camera is never held open); "
+        "a camera being pulled counts as probed. Each relay node probes the cameras it "
+        "owns. 0: no probes (a camera's state is then known only while it is watched).",
+    )
+    probe_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="At most this many cameras probed at once by one relay node.",
+    )
     clip_buffer_s: float = Field(
         default=60.0,
         ge=0,
