@@ -54,3 +54,31 @@ def camera_statuses(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str,
         if isinstance(status, str):
             statuses[key.decode() if isinstance(key, bytes) else key] = status
     return statuses
+
+
+def camera_states(raw: Mapping[bytes, bytes] | Mapping[str, str]) -> dict[str, CameraStatus]:
+    """A hash of camera -> the JSON above, whole (status, since when, why); values that
+    are not such JSON are left out."""
+    states: dict[str, CameraStatus] = {}
+    for key, value in raw.items():
+        try:
+            body = json.loads(value)
+            status, t, reason = (
+                body[FIELD_STATUS],
+                int(body.get(FIELD_T, 0)),
+                body.get(FIELD_REASON),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if status in ("connecting", ONLINE, OFFLINE):
+            name = key.decode() if isinstance(key, bytes) else key
+            states[name] = CameraStatus(status, t, reason if isinstance(reason, str) else None)
+    return states
+
+
+def offline_longest(
+    states: Mapping[str, CameraStatus], count: int = 10
+) -> list[tuple[str, CameraStatus]]:
+    """The offline cameras, offline longest first (ties: the smaller id)."""
+    offline = [(camera_id, s) for camera_id, s in states.items() if s.status == OFFLINE]
+    return sorted(offline, key=lambda item: (item[1].t, item[0]))[:count]

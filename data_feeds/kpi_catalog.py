@@ -12,6 +12,7 @@ KpiKey = Literal[
     "reported", "filed", "dispatched", "video_captures", "hotline_calls",
     "approvals_published", "closed", "due", "closure_rate", "ontime_closure_rate",
     "two_hour_rate", "timely_dispatch_rate", "rework_rate", "mean_handle_minutes", "checkins",
+    "camera_online_rate",
 ]  # fmt: skip
 
 
@@ -56,6 +57,9 @@ KPIS: Final[tuple[Kpi, ...]] = (
         1 / 60,
     ),
     Kpi("checkins", "签到人数", "Officers checked in", "checkins"),
+    # Of the cameras whose state is known (probed or watched: every camera once the
+    # relay probes), the share online now: a state of the present, like 应结案数.
+    Kpi("camera_online_rate", "摄像机在线率", "Cameras online", "cameras_online", "cameras_known"),
 )
 KPI_BY_KEY: Final[dict[str, Kpi]] = {kpi.key: kpi for kpi in KPIS}
 
@@ -74,5 +78,9 @@ def kpi_label(kpi: Kpi, locale: str) -> str:
 
 
 RATES: Final = frozenset(kpi.key for kpi in KPIS if is_rate(kpi))
-# KPIs that need 应结案数 (open past deadline: a state of the present, not of an hour).
-DUE_BASED: Final = frozenset(kpi.key for kpi in KPIS if "due" in (kpi.numerator, kpi.denominator))
+# Values of the present, not of an hour: 应结案数 (open past deadline) and the cameras'
+# state now. The KPIs made of them have no hourly trend.
+PRESENT_STATE: Final = frozenset({"due", "cameras_online", "cameras_known"})
+DUE_BASED: Final = frozenset(
+    kpi.key for kpi in KPIS if {kpi.numerator, kpi.denominator or ""} & PRESENT_STATE
+)

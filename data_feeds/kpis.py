@@ -22,7 +22,7 @@ import redis
 from core import camera_status
 from core.keys import Keys
 from data_feeds import case_details, catalog, kpi_fields, officer_state
-from data_feeds.kpi_catalog import KPI_BY_KEY, KPIS
+from data_feeds.kpi_catalog import DUE_BASED, KPI_BY_KEY, KPIS
 
 # The dimensions a case is counted by (kpi_fields has hotline and approval ones too).
 Dimension = Literal["category", "source", "grid"]
@@ -157,8 +157,10 @@ class KpiReader:
         columns = {}
         for key in kpis:
             kpi = KPI_BY_KEY[key]
-            if "due" in (kpi.numerator, kpi.denominator):
-                raise ValueError(f"{key}: a period KPI (needs 应结案数), not an hourly one")
+            if key in DUE_BASED:
+                raise ValueError(
+                    f"{key}: a KPI of the present (应结案数, cameras), not an hourly one"
+                )
             numerator = _column(counters, kpi.numerator) * kpi.scale
             if kpi.denominator is None:
                 columns[key] = numerator
@@ -287,6 +289,8 @@ class KpiReader:
         if dimension is None:
             frame = sums[[name for name in sums.index if kpi_fields.is_total(name)]].to_frame().T
             frame["overdue_open"] = len(overdue)
+            online, known = self._cameras_online()
+            frame["cameras_online"], frame["cameras_known"] = online, known
         else:
             prefix = kpi_fields.DIMENSION_PREFIX[dimension]
             marker = kpi_fields.SEPARATOR + prefix
@@ -306,6 +310,12 @@ class KpiReader:
                 frame["overdue_open"] = 0
         frame["due"] = _column(frame, "closed") + frame["overdue_open"]
         return frame
+
+    def _cameras_online(self) -> tuple[int, int]:
+        """(online, known) cameras now: those whose state the relay reported."""
+        raw = cast(dict[bytes, bytes], self._client.hgetall(self._keys.cameras))
+        statuses = camera_status.camera_statuses(raw)
+        return sum(1 for s in statuses.values() if s == camera_status.ONLINE), len(statuses)
 
     def _overdue_open(self, start: datetime, end: datetime) -> pd.DataFrame:
         until = min(end, self.now())

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from dash import html
 from dash.development.base_component import Component
 
+from core.camera_status import CameraStatus
 from wall.auth.audit import AuditEntry
 from wall.config.models import Camera
 from wall.html_attrs import attrs
@@ -15,20 +16,34 @@ from wall.i18n import Translator
 from wall.tile_view import TileContext
 
 
-def camera_results(cameras: list[Camera], statuses: dict[str, str]) -> list[Component]:
-    return [
-        html.Button(
-            [
-                html.Span(camera.id, className="cw-console__cam-id"),
-                html.Span(camera.name, className="cw-console__cam-name"),
-                html.Span(" ".join([camera.grid, *camera.tags]), className="cw-console__cam-tags"),
-            ],
-            id={"console": "pick", "id": camera.id},
-            className=f"cw-console__cam cw-console__cam--{statuses.get(camera.id, 'unknown')}",
-            **attrs(data_camera=camera.id),
+def camera_results(
+    cameras: list[Camera], states: dict[str, CameraStatus], ctx: TileContext
+) -> list[Component]:
+    """The cameras found, each with its state: an offline one says why and since when
+    (the relay's probe or pull), so an operator does not pick a dead camera blind."""
+    zone = ZoneInfo(ctx.config.wall.timezone)
+    results: list[Component] = []
+    for camera in cameras:
+        state = states.get(camera.id)
+        status = state.status if state else "unknown"
+        parts = [
+            html.Span(camera.id, className="cw-console__cam-id"),
+            html.Span(camera.name, className="cw-console__cam-name"),
+            html.Span(" ".join([camera.grid, *camera.tags]), className="cw-console__cam-tags"),
+        ]
+        if state is not None and status == "offline":
+            since = datetime.fromtimestamp(state.t / 1000, zone).strftime("%m-%d %H:%M")
+            why = ctx.translate("console.offline_since", reason=state.reason or "—", since=since)
+            parts.append(html.Span(why, className="cw-console__cam-why"))
+        results.append(
+            html.Button(
+                parts,
+                id={"console": "pick", "id": camera.id},
+                className=f"cw-console__cam cw-console__cam--{status}",
+                **attrs(data_camera=camera.id, data_status=status),
+            )
         )
-        for camera in cameras
-    ]
+    return results
 
 
 def audit_table(ctx: TileContext, entries: list[AuditEntry]) -> Component:

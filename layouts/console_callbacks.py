@@ -14,6 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
+from core.camera_status import CameraStatus
 from core.outage import OUTAGE_ERRORS
 from layouts._console_views import audit_table, camera_results
 from layouts.console_page import ALARM_ACK, ALARM_STORE, PICK_STORE, SELECTED_STORE
@@ -206,15 +207,15 @@ def _register_search(app: Dash, tile_ctx: TileContext) -> None:
     @app.callback(Output("console-results", "children"), Input("console-search", "value"))
     def _search(query: str | None) -> list[Component]:
         found = search_cameras(tile_ctx.config.cameras.items, query or "")
-        statuses = _statuses(tile_ctx.control)
-        return camera_results(found, statuses)
+        states = _states(tile_ctx.control)
+        return camera_results(found, states, tile_ctx)
 
 
-def _statuses(control: WallControl | None) -> dict[str, str]:
+def _states(control: WallControl | None) -> dict[str, CameraStatus]:
     if control is None:
         return {}
     try:
-        return control.camera_statuses()
+        return control.camera_states()
     except OUTAGE_ERRORS:
         return {}
 

@@ -24,7 +24,7 @@ from typing import Any, Final, Literal, cast
 
 import redis
 
-from core.camera_status import ONLINE, camera_statuses
+from core.camera_status import ONLINE, camera_states, offline_longest
 from core.keys import AGGREGATOR_GROUP, Keys
 from core.outage import OUTAGE_ERRORS
 from core.redis_url import connect, is_sentinel_url, redacted
@@ -331,24 +331,33 @@ def _relay_metrics(text: str) -> dict[str, int]:
 # ── cameras ───────────────────────────────────────────────────────────────────
 def cameras_status(client: redis.Redis, keys: Keys, config: WallConfig) -> Part:
     inventory = [camera.id for camera in config.cameras.items]
-    statuses = camera_statuses(cast(dict[bytes, bytes], client.hgetall(keys.cameras)))
-    online = [cid for cid in inventory if statuses.get(cid) == ONLINE]
-    unknown = [cid for cid in inventory if cid not in statuses]
-    offline = [cid for cid in inventory if cid in statuses and statuses[cid] != ONLINE]
+    states = camera_states(cast(dict[bytes, bytes], client.hgetall(keys.cameras)))
+    online = [cid for cid in inventory if cid in states and states[cid].status == ONLINE]
+    unknown = [cid for cid in inventory if cid not in states]
+    offline = [cid for cid in inventory if cid in states and states[cid].status != ONLINE]
+    known = len(inventory) - len(unknown)
+    longest = offline_longest({cid: states[cid] for cid in offline})
     details = {
         "inventory": len(inventory),
         "online": len(online),
         "offline": len(offline),
         "unknown": len(unknown),
+        "online_rate": round(len(online) / known, 4) if known else None,
         "offline_ids": offline,
+        "offline_longest": [
+            {"camera": cid, "since": _iso(state.t // 1000), "reason": state.reason}
+            for cid, state in longest
+        ],
     }
+    rate = f" (在线率 {len(online) / known:.1%})" if known else ""
     summary = (
         f"{len(inventory)} in the inventory: {len(online)} online, {len(offline)} offline, "
-        f"{len(unknown)} unknown (never watched or reported)"
+        f"{len(unknown)} unknown (never probed, watched or reported){rate}"
     )
-    if offline:
-        shown = ", ".join(offline[:10]) + (" …" if len(offline) > 10 else "")
-        summary += f"; offline: {shown}"
+    if longest:
+        shown = ", ".join(f"{cid} ({state.reason or 'offline'}, since {_iso(state.t // 1000)})"
+                          for cid, state in longest[:5])  # fmt: skip
+        summary += f"; offline longest: {shown}" + (" …" if len(offline) > 5 else "")
     return Part("cameras", "info", summary, details)
 
 

@@ -27,6 +27,8 @@ from tests.case_story import SHANGHAI, CaseStory
 from tests.live_stack import LiveStack
 from wall.control.alarms import distance_m
 
+ROW = '#console-results [data-camera="XY-006"]'
+EMAP_SCREEN = 8  # the shipped e-map's top-left screen (x 1, y 1)
 ALARM_SCREEN = 11  # the shipped alarm tile main-junction stands at x 4, y 1 of 6 × 3
 XY_006 = (28.668300, 112.891750)  # 湘阴大道与解放路交叉口 (cameras.csv)
 
@@ -96,4 +98,37 @@ def test_an_urgent_case_by_an_unwatched_camera_and_by_an_offline_one(
     assert nearest[0] < 600  # within the shipped alarm radius
     wait_playing(wall, "main-junction", nearest[1], timeout=30)
     assert not wall.find_elements(By.CSS_SELECTOR, '#tile-main-junction [data-camera-id="XY-006"]')
+    assert console_errors(wall) == []
+
+
+def test_the_console_and_the_e_map_show_an_offline_camera_and_why(
+    shipped_stack: LiveStack, browser: Browser
+) -> None:
+    client = shipped_stack.client()
+    WebDriverWait(client, 60, poll_frequency=0.5).until(
+        lambda c: status(c, "XY-006") == "offline", "XY-006 never reported offline"
+    )
+    console = browser(1600, 1000)
+    sign_in(console, shipped_stack.url, role="operator", then="/console")
+    WebDriverWait(console, 30).until(lambda d: d.find_elements(By.ID, "console-search"))
+    console.find_element(By.ID, "console-search").send_keys("XY-006")
+    WebDriverWait(console, 30).until(
+        lambda d: "refused" in " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, ROW)),
+        "the console's list never said why XY-006 is offline",
+    )  # fmt: skip
+    found = console.find_element(By.CSS_SELECTOR, ROW)
+    assert found.get_attribute("data-status") == "offline"
+    wall = browser(1920, 1080)
+    sign_in(wall, shipped_stack.url, role="viewer", then=f"/wall/screen/{EMAP_SCREEN}")
+    WebDriverWait(wall, 30).until(
+        lambda d: d.execute_script(
+            "const m = document.querySelector('#tile-emap'); return m && m.dataset.camerasOffline"
+        ) == "1",
+        "the e-map does not show the one offline camera",
+    )  # fmt: skip
+    cameras = int(
+        wall.execute_script("return document.querySelector('#tile-emap').dataset.cameras")
+    )
+    assert cameras == 347
+    assert console_errors(console) == []
     assert console_errors(wall) == []

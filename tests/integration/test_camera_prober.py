@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,9 +22,10 @@ import redis
 from core.keys import Keys
 from core.localhost import free_port
 from data_feeds.aggregator import Aggregator, AggregatorSettings
+from data_feeds.kpis import KpiReader
 from data_feeds.redis_server import EmbeddedRedis
 from streams.relay.prober import probe
-from testkit.citywall import RunningWall, start_wall
+from testkit.citywall import RunningWall, citywall_command, start_wall
 from tests.integration.test_camera_status import CONFIG, TOKEN
 from tests.rtsp import RtspServer
 
@@ -91,6 +95,25 @@ def test_unwatched_cameras_are_probed_and_follow_their_camera(
             wait_for(redis_client, aggregator, "RT-001", ("online", None), 20)
             wait_for(redis_client, aggregator, "RT-002", ("offline", "refused"), 20)
             wait_for(redis_client, aggregator, "RT-003", ("offline", "timeout"), 20)
+            # 摄像机在线率: exactly the share of the three cameras that answer.
+            now = datetime.now(UTC)
+            table = KpiReader(redis_client).summary(now - timedelta(hours=1), now)
+            rate = table.loc["camera_online_rate"]
+            assert (rate["numerator"], rate["denominator"]) == (1, 3)
+            assert rate["value"] == pytest.approx(1 / 3)
+            # citywall status says the same, and which cameras are offline longest, why.
+            config = str(tmp_path / "wall_config.yaml")
+            done = subprocess.run(
+                [citywall_command(), "status", "--json", "--config", config],
+                capture_output=True, text=True, timeout=60, check=False,
+                env={**os.environ, "REDIS_URL": redis_server.url},
+            )  # fmt: skip
+            part = next(p for p in json.loads(done.stdout)["parts"] if p["name"] == "cameras")
+            assert part["details"]["online_rate"] == pytest.approx(1 / 3, abs=1e-4)
+            longest = {
+                item["camera"]: item["reason"] for item in part["details"]["offline_longest"]
+            }
+            assert longest == {"RT-002": "refused", "RT-003": "timeout"}
             camera.stop()
             took = wait_for(redis_client, aggregator, "RT-001", ("offline", "refused"), 20)
             assert took <= 2 * INTERVAL_S + 3, took  # within an interval (and a round)

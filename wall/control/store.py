@@ -16,7 +16,7 @@ import redis
 from pydantic import ValidationError
 
 from core import topics
-from core.camera_status import camera_statuses
+from core.camera_status import CameraStatus, camera_states, camera_statuses
 from core.keys import UPDATES_MAXLEN, Keys
 from wall.auth.audit import AuditLog
 from wall.config.control import MIN_DWELL_S, TourSpec
@@ -118,6 +118,10 @@ class WallControl:
     def camera_statuses(self) -> dict[str, str]:
         """camera id → online / offline / connecting, as the video relay last wrote it."""
         return camera_statuses(cast(dict[bytes, bytes], self._client.hgetall(self._cameras_key)))
+
+    def camera_states(self) -> dict[str, CameraStatus]:
+        """camera id → its state (status, since when, why), as the relay last wrote it."""
+        return camera_states(cast(dict[bytes, bytes], self._client.hgetall(self._cameras_key)))
 
     def alarm(self) -> Alarm | None:
         """The alarm on the wall now; None when there is none or it has run out."""

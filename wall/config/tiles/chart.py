@@ -53,8 +53,13 @@ class ChartTile(TileConfig):
             rates = ", ".join(k.key for k in KPIS if k.key in RATES)
             raise ValueError(f"a gauge shows a rate, not {kpi!r} (rates: {rates})")
         if chart == "hourly" and kpi in DUE_BASED:
+            needs = (
+                "the cameras' state now"
+                if kpi == "camera_online_rate"
+                else ("应结案数 (cases due)")
+            )
             raise ValueError(
-                f"{kpi!r} has no hourly values: it needs 应结案数 (cases due), which is a state "
+                f"{kpi!r} has no hourly values: it needs {needs}, which is a state "
                 f"of the present; chart it by category, source or grid, or as a gauge"
             )
         return kpi
