@@ -48,6 +48,16 @@ def camera_urls(config: WallConfig) -> dict[str, dict[StreamName, str]]:
     return {camera.id: {"main": camera.main, "sub": camera.sub} for camera in config.cameras.items}
 
 
+def warm_streams(config: WallConfig) -> tuple[tuple[str, StreamName], ...]:
+    """The camera streams ``relay.keep_warm`` names, by id or tag, in inventory order."""
+    spec = config.relay.keep_warm
+    if spec is None:
+        return ()
+    ids, tags = set(spec.cameras), set(spec.tags)
+    chosen = [c.id for c in config.cameras.items if c.id in ids or tags & set(c.tags)]
+    return tuple((camera_id, stream) for camera_id in chosen for stream in spec.streams)
+
+
 def _relay_command(args: argparse.Namespace) -> int:
 
     config = load_or_report(args.config)
@@ -96,6 +106,7 @@ async def _serve(config: WallConfig, args: argparse.Namespace, redis_url: str | 
         history_s=spec.clip_buffer_s,
         probe_interval_s=spec.probe_interval_s,
         probe_concurrency=spec.probe_concurrency,
+        keep_warm=warm_streams(config),
         ice_servers=tuple(RTCIceServer(urls=url) for url in spec.ice_servers),
         host_addresses=tuple(spec.host_addresses),
         cors_origins=("*",),

@@ -15,8 +15,10 @@ from aiohttp import web
 from aiortc import RTCIceServer
 
 from core.tokens import check_clip_token, check_snapshot_token, check_viewer_token
+from streams.packets import StreamName
 from streams.relay.clips import add_clip_routes
 from streams.relay.hub import CameraHub, CameraUrls, SourceFactory
+from streams.relay.keep_warm import WarmKeeper
 from streams.relay.nodes import NodeMembership
 from streams.relay.prober import CameraProber
 from streams.relay.reconnect import ReconnectSchedule, reconnect_delay
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 HUB = web.AppKey("hub", CameraHub)
 PROBER = web.AppKey("prober", CameraProber)
+KEEPER = web.AppKey("keeper", WarmKeeper)
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class RelaySettings:
     burst_speed: float | None = None  # GOP burst pace in x real time; None: at once
     connect_timeout_s: float = 30.0
     probe_interval_s: float = 0.0  # probe unwatched cameras this often (0: never)
+    keep_warm: tuple[tuple[str, StreamName], ...] = ()  # pulled all the time (keep_warm.py)
     probe_concurrency: int = 16
     history_s: float = 60.0  # kept per running upstream for clips' pre-roll (hub docstring)
 
@@ -131,14 +135,18 @@ def create_app(
         owns=lambda camera_id: owner_elsewhere(camera_id) is None,  # each node its own
     )  # fmt: skip
     app[PROBER] = prober
+    keeper = WarmKeeper(hub, settings.keep_warm, owns=lambda c: owner_elsewhere(c) is None)
+    app[KEEPER] = keeper
 
     async def start_probing(_: web.Application) -> None:
         prober.start()
+        keeper.start()
 
     app.on_startup.append(start_probing)
 
     async def close_hub(_: web.Application) -> None:
         await prober.close()
+        await keeper.close()
         await hub.close()  # after on_shutdown closed the peer connections
         if undo is not None:
             undo()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import requests
 
 from core.keys import Keys
 from core.localhost import free_port
@@ -138,3 +139,33 @@ def test_probe_answers_for_each_kind_of_camera(tmp_path: Path, silent_port: int)
     assert asyncio.run(probe(f"file://{video}", 1)).reason == "no file"
     video.write_bytes(b"x")
     assert asyncio.run(probe(f"file://{video}", 1)).status == "online"
+
+
+def test_key_cameras_are_kept_warm_by_the_relay(
+    redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    """relay.keep_warm: the chosen streams are pulled with nobody watching (the relay's
+    /healthz counts their upstreams), the others are not."""
+    with RtspServer(paths=["/cam1", "/cam2"]) as camera:
+        urls = {"RT-001": camera.url("/cam1"), "RT-002": camera.url("/cam2")}
+        port = free_port()
+        text = CONFIG.format(inventory=inventory(tmp_path / "cameras.csv", urls), port=port,
+                             token=TOKEN, grace_s=5)  # fmt: skip
+        text = text.replace(
+            "grace_s: 5}", "grace_s: 5, keep_warm: {cameras: [RT-002], streams: [sub, main]}}"
+        )
+        config = tmp_path / "wall_config.yaml"
+        config.write_text(text, encoding="utf-8")
+        relay = start_wall(["relay", "--config", str(config), "--redis-url", redis_server.url],
+                           tmp_path / "relay.log", port)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 20
+            health: dict[str, int] = {}
+            while time.monotonic() < deadline:
+                health = requests.get(f"{relay.url}/healthz", timeout=5).json()
+                if health["upstreams"] == 2:
+                    break
+                time.sleep(0.1)
+            assert health["upstreams"] == 2 and health["viewers"] == 0  # RT-002's two streams
+        finally:
+            relay.stop()

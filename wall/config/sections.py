@@ -185,6 +185,32 @@ class RedisSpec(StrictModel):
         return value or None
 
 
+def _sub_only() -> list[Literal["main", "sub"]]:
+    return ["sub"]
+
+
+class KeepWarmSpec(StrictModel):
+    """Cameras the relay keeps pulling all the time, GOP cached, so an operator's switch
+    to one is as fast as to a camera already watched (no RTSP handshake, no wait for
+    the camera's next keyframe). Each costs what watching it costs: the camera's
+    bandwidth and the relay's memory for the stream (docs/video.md, "Key cameras kept
+    warm")."""
+
+    cameras: list[str] = Field(
+        default_factory=list, description="Camera ids kept warm, e.g. [XY-001, XY-006]."
+    )
+    tags: list[str] = Field(
+        default_factory=list,
+        description="Every camera with one of these tags is kept warm too, e.g. [重点路口].",
+    )
+    streams: list[Literal["main", "sub"]] = Field(
+        default_factory=_sub_only,
+        min_length=1,
+        description="Which streams: sub (what a multi-view cell plays: cheap) and/or main "
+        "(what a one-camera tile plays).",
+    )
+
+
 class RelaySpec(StrictModel):
     """The WebRTC video relay (``citywall relay``): where it listens, how viewers reach it."""
 
@@ -209,6 +235,11 @@ class RelaySpec(StrictModel):
         ge=0,
         le=3600,
         description="Seconds an upstream stays open after its last viewer.",
+    )
+    keep_warm: KeepWarmSpec | None = Field(
+        default=None,
+        description="Cameras kept pulling all the time (by id or tag), so switching to "
+        "them is instant. Default none.",
     )
     probe_interval_s: float = Field(
         default=30.0,
