@@ -22,7 +22,9 @@ from wall.auth.gate import current_name
 from wall.control import ControlError, WallControl
 from wall.control.search import search_cameras
 from wall.control.snapshots import SnapshotError, SnapshotStore
+from wall.control.views import Showing
 from wall.tile_view import TileContext
+from wall.ui.camera_box import camera_box, view_json
 
 log = logging.getLogger(__name__)
 AUDIT_SHOWN = 15
@@ -35,6 +37,7 @@ def register_console_callbacks(
     actions = ConsoleActions(tile_ctx, snapshots)
     _register_refresh(app, tile_ctx, snapshots)
     _register_search(app, tile_ctx)
+    _register_preview(app, tile_ctx)
 
     # A selection the server made (the next cell after a pick) reaches the miniature.
     app.clientside_callback(  # type: ignore[no-untyped-call]
@@ -201,6 +204,38 @@ def clicked_feature() -> dict[str, Any] | None:
     """The clicked feature of the console map (dash-leaflet's clickData)."""
     value = ctx.triggered[0].get("value") if ctx.triggered else None
     return value if isinstance(value, dict) else None
+
+
+PREVIEW_ERRORS: tuple[type[Exception], ...] = (*OUTAGE_ERRORS, ControlError)
+
+
+def _register_preview(app: Dash, tile_ctx: TileContext) -> None:
+    names = tile_ctx.config.camera_names()
+
+    @app.callback(
+        Output("console-preview", "children"),
+        Output("console-preview-camera", "data"),
+        Input(SELECTED_STORE, "data"),
+        Input(PICK_STORE, "data"),
+        Input("console-version", "data"),
+        State("console-preview-camera", "data"),
+    )
+    def _preview(selected: Any, pick: Any, _version: Any, shown: Any) -> tuple[Any, Any]:
+        camera_id: str | None = None
+        if ctx.triggered_id == PICK_STORE and isinstance(pick, dict):
+            camera_id = str(pick.get("camera") or "") or None  # just picked: show it
+        elif tile_ctx.control is not None:
+            selected = selected or {}
+            tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
+            try:
+                cameras = tile_ctx.control.showing(tile_id).cameras if tile_id else ()
+            except PREVIEW_ERRORS:
+                cameras = ()
+            camera_id = cameras[min(cell, len(cameras) - 1)] if cameras else None
+        if camera_id is None or camera_id not in names or camera_id == shown:
+            return no_update, no_update  # a new box would start a new session
+        view = view_json(Showing((camera_id,), "sub"), names, "")
+        return camera_box(view, tile_ctx.config.relay.browser_url(), tile_ctx.translate), camera_id
 
 
 def _register_search(app: Dash, tile_ctx: TileContext) -> None:

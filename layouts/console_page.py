@@ -78,7 +78,7 @@ def console_page(
                         className="cw-console__left",
                     ),
                     html.Section(
-                        [_picker(ctx), _console_map(ctx), _snapshots(ctx)],
+                        [_preview(ctx), _picker(ctx), _console_map(ctx), _snapshots(ctx)],
                         className="cw-console__right",
                     ),
                 ],
@@ -184,6 +184,16 @@ def _presets(ctx: TileContext) -> Component:
             html.Button(t("console.preset_save"), id="console-preset-save"),
         ]),
     )  # fmt: skip
+
+
+def _preview(ctx: TileContext) -> Component:
+    """The selected cell's camera (or the one just picked) playing here, its sub stream:
+    the operator sees what goes to the wall. Filled by layouts/console_callbacks.py."""
+    return _box(
+        html.H2(ctx.translate("console.preview")),
+        html.Div(id="console-preview", className="cw-console__preview"),
+        dcc.Store(id="console-preview-camera"),
+    )
 
 
 def _picker(ctx: TileContext) -> Component:

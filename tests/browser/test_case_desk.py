@@ -17,6 +17,7 @@ import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from streams.sources.registry import open_source
@@ -30,6 +31,7 @@ from tests.browser.test_console import (
     open_console,
     read,
     select_cell,
+    shown_text,
     wait_playing,
 )
 from tests.case_story import SHANGHAI, CaseStory
@@ -90,7 +92,7 @@ def test_an_operator_opens_a_case_reads_its_timeline_and_puts_its_nearest_camera
     open_console(console, stack.url)
     click(console, '#console-cases [data-case-id="DESK-0001"]')
     WebDriverWait(console, 15).until(lambda d: timeline(d) == STAGES, "no timeline")
-    panel = console.find_element(By.ID, "console-case-panel").text
+    panel = shown_text(console, "console-case-panel")
     for shown in (
         "店外堆放杂物",
         "湘阴县文星镇解放路12号",
@@ -140,9 +142,7 @@ def test_a_case_reported_from_a_camera_reaches_the_walls_list_and_map(
     """)
     open_console(console, stack.url)
     select_cell(console, "main")
-    WebDriverWait(console, 10).until(
-        lambda d: "XY-001" in d.find_element(By.ID, "console-report-camera").text
-    )
+    WebDriverWait(console, 10).until(lambda d: "XY-001" in shown_text(d, "console-report-camera"))
     category = console.find_element(By.CSS_SELECTOR, "#console-report-category")
     category.click()
     search = console.switch_to.active_element
@@ -217,8 +217,15 @@ def camera_sps(url: str) -> bytes:
     return asyncio.run(asyncio.wait_for(first_keyframe(), 30))
 
 
+def reveal(driver: WebDriver, element_id: str) -> WebElement:
+    """The element, scrolled to the middle of the view (as the operator scrolls to it)."""
+    element = driver.find_element(By.ID, element_id)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    return element
+
+
 def recording_seconds(console: WebDriver) -> float:
-    text = console.find_element(By.ID, "console-clip-recording").text
+    text = shown_text(console, "console-clip-recording")
     found = re.search(r"XY-001 (\d+)", text)
     return float(found.group(1)) if found else -1.0
 
@@ -233,18 +240,18 @@ def test_an_operator_saves_a_clip_that_plays_in_the_console_and_is_the_cameras_h
     WebDriverWait(wall, 30).until(lambda d: frames(d, "main", "XY-001") > 60)  # ≥ 4 s
     open_console(console, stack.url)
     select_cell(console, "main")
-    console.find_element(By.ID, "console-case").send_keys("DESK-0002")
-    before = console.find_element(By.ID, "console-clip-before")
+    reveal(console, "console-case").send_keys("DESK-0002")
+    before = reveal(console, "console-clip-before")
     before.clear()
     before.send_keys("2")
-    console.find_element(By.ID, "console-clip-start").click()
+    reveal(console, "console-clip-start").click()
     WebDriverWait(console, 20).until(
         lambda d: "开始录像 XY-001" in d.find_element(By.ID, "console-message").text,
         "the recording never started",
     )
     started = time.monotonic()
     WebDriverWait(console, 30).until(lambda d: recording_seconds(d) >= 3, "not recording")
-    console.find_element(By.ID, "console-clip-stop").click()
+    reveal(console, "console-clip-stop").click()
     stopped = time.monotonic()
     WebDriverWait(console, 60).until(
         lambda d: "已保存录像 XY-001" in d.find_element(By.ID, "console-message").text,

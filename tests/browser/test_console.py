@@ -333,3 +333,35 @@ def test_an_admin_makes_and_revokes_a_wall_pcs_token(stack: LiveStack, browser: 
         assert "wall_config.yaml:" in result and "'emap' is not a camera tile" in result
     finally:
         stack.config.write_text(good, "utf-8")
+
+
+def preview_frames(console: WebDriver, camera: str) -> int:
+    value = read(
+        console,
+        f"return document.querySelector('#console-preview [data-camera-id=\"{camera}\"]')"
+        "?.dataset.frames",
+    )
+    return int(str(value)) if value else 0
+
+
+def test_the_console_previews_the_selected_camera_and_the_one_picked(
+    stack: LiveStack, browser: Browser
+) -> None:
+    console = browser(1600, 1000)
+    open_console(console, stack.url)
+    select_cell(console, "quad", 1)  # XY-002
+    WebDriverWait(console, 30, poll_frequency=0.1).until(
+        lambda d: preview_frames(d, "XY-002") > 5, "the preview never played the selected camera"
+    )
+    first = preview_frames(console, "XY-002")
+    WebDriverWait(console, 10).until(lambda d: preview_frames(d, "XY-002") > first + 5)
+    console.find_element(By.ID, "console-search").send_keys("XY-021")
+    WebDriverWait(console, 30).until(lambda d: results(d) == ["XY-021"])
+    click(console, '#console-results [data-camera="XY-021"]')
+    WebDriverWait(console, 30, poll_frequency=0.1).until(
+        lambda d: preview_frames(d, "XY-021") > 5, "the preview never played the picked camera"
+    )
+    stream = read(console, "return document.querySelector('#console-preview [data-camera-id]')"
+                           ".dataset.stream")  # fmt: skip
+    assert stream == "sub"
+    assert console_errors(console) == []
