@@ -266,3 +266,13 @@ class Keys:
     def alarm_seen(self, case_id: str) -> str:
         """Claimed by the first watcher to pop a case up, so a repeat does not."""
         return self.prefix + "wall:alarm:case:" + case_id
+
+    # ── smart auto-capture from Frigate (data_feeds.autocapture) ────────────
+    def autocapture_claim(self, camera: str, zone: str) -> str:
+        """Claimed (SET NX EX, the rule's window) by the detection in a Frigate camera's
+        zone that became a case: no other case from there until it expires."""
+        return f"{self.prefix}autocapture:claim:{camera}:{zone}"
+
+    def autocapture_captured(self, frigate_event: str) -> str:
+        """Set once a Frigate event became a case: its later messages make no other."""
+        return f"{self.prefix}autocapture:event:{frigate_event}"

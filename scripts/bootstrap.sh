@@ -32,6 +32,8 @@ if [[ $profile == test ]]; then
     "command -v nginx|nginx"
     "command -v openssl|openssl"
     "command -v curl|curl"  # docs/integration.md's examples are run by a test
+    # A real MQTT broker for the auto-capture tests (Debian puts it in /usr/sbin).
+    "command -v mosquitto || test -x /usr/sbin/mosquitto|mosquitto"
     "command -v systemd-analyze|systemd"
     "fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'|fonts-noto-cjk"
     # A real RTSP server for the camera tests: GStreamer's, from the system Python.
@@ -40,6 +42,7 @@ if [[ $profile == test ]]; then
     "$(gst_has videotestsrc)|gstreamer1.0-plugins-base"
     "$(gst_has rtph264pay)|gstreamer1.0-plugins-good"
     "$(gst_has x264enc)|gstreamer1.0-plugins-ugly"
+    "$(gst_has x265enc)|gstreamer1.0-plugins-bad"  # an H.265 camera for `cameras check`
     "$(gst_has timeoverlay)|gstreamer1.0-x"
   )
 fi

@@ -18,6 +18,7 @@ from core.secrets import refuse_to_expose
 from wall.auth.passwords import hash_password
 from wall.cli_api import add_commands as add_api_commands
 from wall.cli_auth import add_commands as add_auth_commands
+from wall.cli_autocapture import add_commands as add_autocapture_commands
 from wall.cli_common import (
     NoRedisError,
     add_config_arg,
@@ -94,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     add_api_commands(commands)
     add_status_commands(commands)
     add_init_commands(commands)
+    add_autocapture_commands(commands)
 
     check = commands.add_parser("check-config", help="validate a config file; exit 0 or 1")
     check.add_argument("path", type=Path, help="the config file")

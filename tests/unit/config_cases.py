@@ -93,7 +93,7 @@ CASES = [
         (("map:\n", "colour: red\nmap:\n"),),
         (
             "wall_config.yaml:22: colour: unknown key "
-            "(valid keys: alarms, auth, cameras, ingest, map, presets, redis, relay, snapshots, tiles, tours, version, wall, web)",
+            "(valid keys: alarms, auth, autocapture, cameras, ingest, map, presets, redis, relay, snapshots, tiles, tours, version, wall, web)",
         ),
     ),
     Case(

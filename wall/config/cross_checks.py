@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pydantic import TypeAdapter, ValidationError
+
+from data_feeds.events import GridCode
 from wall.config.control_checks import control_checks
 from wall.config.issues import Loc
 from wall.config.shape import ConfigShape
@@ -17,6 +20,7 @@ def cross_check(config: ConfigShape) -> list[Problem]:
         *_camera_ids_unique(config),
         *_cameras_inside_map(config),
         *_camera_refs_known(config),
+        *_autocapture_rules(config),
         *control_checks(config),
     ]
 
@@ -119,4 +123,38 @@ def _camera_refs_known(config: ConfigShape) -> list[Problem]:
         for loc, camera_id in tile.camera_refs():
             if camera_id not in known:
                 problems.append((("tiles", index, *loc), f"unknown camera {camera_id!r}"))
+    return problems
+
+
+def _autocapture_rules(config: ConfigShape) -> list[Problem]:
+    """Each rule's citywall camera is known and has a grid a case can carry; one rule per
+    Frigate camera and zone; a Frigate camera is one citywall camera in every rule."""
+    if config.autocapture is None:
+        return []
+    cameras = {camera.id: camera for camera in config.cameras.items}
+    grid_code: TypeAdapter[str] = TypeAdapter(GridCode)
+    first: dict[tuple[str, str], int] = {}
+    mapped: dict[str, tuple[str, int]] = {}
+    problems: list[Problem] = []
+    for index, rule in enumerate(config.autocapture.rules):
+        at: Loc = ("autocapture", "rules", index, "citywall_camera")
+        camera = cameras.get(rule.citywall_camera)
+        if camera is None:
+            problems.append((at, f"unknown camera {rule.citywall_camera!r}"))
+        else:
+            try:
+                grid_code.validate_python(camera.grid)
+            except ValidationError:
+                reason = "a case cannot carry it (letters, digits and -, at most 32)"
+                problems.append((at, f"camera {camera.id!r} has grid {camera.grid!r}: {reason}"))
+        pair = (rule.camera, rule.zone)
+        if pair in first:
+            where = f"first at autocapture -> rules -> {first[pair]}"
+            message = f"a second rule for camera {rule.camera!r} zone {rule.zone!r} ({where})"
+            problems.append((("autocapture", "rules", index, "zone"), message))
+        first.setdefault(pair, index)
+        earlier, earlier_index = mapped.setdefault(rule.camera, (rule.citywall_camera, index))
+        if earlier != rule.citywall_camera:
+            where = f"autocapture -> rules -> {earlier_index}"
+            problems.append((at, f"Frigate camera {rule.camera!r} is {earlier!r} in {where}"))
     return problems

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, create_model, model_validator
 
 from wall.config.auth import AuthSpec
+from wall.config.autocapture import AutocaptureSpec
 from wall.config.base import StrictModel
 from wall.config.control import AlarmSpec, PresetSpec, TourSpec
 from wall.config.cross_checks import cross_check
@@ -64,6 +65,11 @@ class WallConfigBase(StrictModel):
     ingest: IngestSpec = Field(
         default_factory=IngestSpec,
         description="Other systems' events over HTTP and the officers' terminals (OsmAnd).",
+    )
+    autocapture: AutocaptureSpec | None = Field(
+        default=None,
+        description="Smart auto-capture (智能算法自动抓拍): Frigate's detections over MQTT "
+        "become video cases (citywall autocapture); omit to have none.",
     )
 
     @model_validator(mode="after")
