@@ -45,7 +45,13 @@ def add_commands(commands: Any) -> None:
 
 
 def camera_urls(config: WallConfig) -> dict[str, dict[StreamName, str]]:
-    return {camera.id: {"main": camera.main, "sub": camera.sub} for camera in config.cameras.items}
+    """Each camera's streams as the relay opens them: ``transcode:`` in front of those
+    of a camera with ``transcode: h264`` (streams/sources/transcode.py)."""
+    urls: dict[str, dict[StreamName, str]] = {}
+    for camera in config.cameras.items:
+        prefix = "transcode:" if camera.transcode == "h264" else ""
+        urls[camera.id] = {"main": prefix + camera.main, "sub": prefix + camera.sub}
+    return urls
 
 
 def warm_streams(config: WallConfig) -> tuple[tuple[str, StreamName], ...]:

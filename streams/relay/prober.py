@@ -31,6 +31,7 @@ from streams.relay.hub import CameraHub, CameraUrls
 log = logging.getLogger(__name__)
 
 USER_AGENT = "citywall-prober"
+TRANSCODED = "transcode:"  # streams.sources.transcode.PREFIX (not imported: no PyAV here)
 MAX_RESPONSE = 64 * 1024
 
 
@@ -45,6 +46,7 @@ ONLINE = Finding("online")
 
 async def probe(url: str, timeout_s: float = 5.0) -> Finding:
     """What the camera at ``url`` says now (sim:// is always there; file:// if it exists)."""
+    url = url.removeprefix(TRANSCODED)  # the camera's own URL is what is probed
     scheme = urlsplit(url).scheme
     if scheme == "rtsp":
         return await probe_rtsp(url, timeout_s)

@@ -14,6 +14,7 @@ from streams.packets import PacketSource, SourceError
 from streams.sources.file import FileSource
 from streams.sources.rtsp import RtspSource, redact
 from streams.sources.sim import SimSource
+from streams.sources.transcode import TranscodeSource
 
 SourceFactory = Callable[[str], PacketSource]
 
@@ -44,3 +45,4 @@ register("sim", SimSource)
 register("file", FileSource)
 register("rtsp", RtspSource)
 register("rtsps", RtspSource)
+register("transcode", TranscodeSource)  # H.265 and other cameras, re-encoded while watched

@@ -169,3 +169,13 @@ def test_key_cameras_are_kept_warm_by_the_relay(
             assert health["upstreams"] == 2 and health["viewers"] == 0  # RT-002's two streams
         finally:
             relay.stop()
+
+
+def test_a_wrong_password_is_auth_failed_and_the_right_one_online() -> None:
+    with RtspServer(paths=["/cam1"], user="admin", password="Hik-12345") as camera:
+        right = asyncio.run(probe(camera.url(user="admin", password="Hik-12345"), 5))
+        assert (right.status, right.reason) == ("online", None)
+        wrong = asyncio.run(probe(camera.url(user="admin", password="guess"), 5))
+        assert (wrong.status, wrong.reason) == ("offline", "auth failed")
+        none = asyncio.run(probe(camera.url(), 5))
+        assert (none.status, none.reason) == ("offline", "auth failed")

@@ -85,6 +85,19 @@ class Camera(StrictModel):
     tags: list[str] = Field(
         default_factory=list, description="Labels such as 重点路口 for search and tours."
     )
+    transcode: Literal["h264"] | None = Field(
+        default=None,
+        description="h264: the relay decodes this camera and re-encodes it to H.264 (at "
+        "the sub stream's size) while it is watched, for a camera that sends H.265 or "
+        "B-frames and cannot be set to plain H.264 (citywall cameras check says which). "
+        "Costs CPU per watched stream (docs/performance.md). Default: passed through as "
+        "it comes. In the inventory CSV an optional transcode column.",
+    )
+
+    @field_validator("transcode", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("main", "sub")
     @classmethod
