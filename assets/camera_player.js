@@ -201,6 +201,8 @@
     }
 
     check() {
+      // Never a frame yet: ask the relay why, now and then (a camera it cannot play).
+      if (this.running && !this.presented && this.session) this.probe();
       // After a switch frames count from 0 again, but the stall clock runs on: a new
       // camera that never sends shows 信号中断, not the old camera's frozen picture.
       if (!this.running || !this.presented) return;
@@ -224,12 +226,28 @@
       this.probedAt = now;
       const pc = this.pc;
       fetch(this.session, { headers: { Authorization: `Bearer ${this.token}` } })
-        .then((response) => response.status === 404)
+        .then(async (response) => {
+          if (response.status === 404) return true;
+          if (response.ok && !this.presented) this.explain(await response.json());
+          return false;
+        })
         .catch(() => true)
         .then((gone) => {
           this.probing = false;
           if (gone && pc === this.pc && this.running) this.fail();
         });
+    }
+
+    /* The relay says the camera's stream is offline, and why: in words on the cell
+     * (H.265 gets its own, with what to do), not 连接中 forever. */
+    explain(status) {
+      if (!status || status.state !== "offline" || !status.reason) return;
+      const reason = String(status.reason);
+      const hevc = /\b(hevc|h265)\b/i.test(reason);
+      const text = hevc ? this.tile.dataset.labelHevc : this.tile.dataset.labelCannot + reason.replace(/^\S+: /, "");
+      this.cell.dataset.state = "unplayable";
+      this.cell.dataset.reason = reason;
+      if (this.label) this.label.textContent = text;
     }
 
     fail() {

@@ -155,6 +155,11 @@ class CameraHub:
                 break
         return [packet for index in range(start, len(history)) for packet in history[index]]
 
+    def upstream_state(self, camera_id: str, stream: StreamName) -> tuple[Status | None, str | None]:
+        """The stream's state now (None while not pulled) and why it is offline."""
+        upstream = self._upstreams.get((camera_id, stream))
+        return (upstream.state, upstream.reason) if upstream else (None, None)
+
     def pulled(self, camera_id: str) -> bool:
         """Whether one of the camera's streams is pulled now (its pull is its probe)."""
         streams = self._cameras.get(camera_id, ())

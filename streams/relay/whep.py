@@ -241,13 +241,16 @@ async def delete_session(request: web.Request) -> web.Response:
 
 async def get_session(request: web.Request) -> web.Response:
     """Whether this relay still holds the session (200) or not (404): a player whose
-    frames stopped asks, and starts over at once when the relay was restarted."""
+    frames stopped asks, and starts over at once when the relay was restarted. With
+    its camera stream's state and why it is offline: a player that never got a frame
+    says why in words (a camera sending H.265) instead of 连接中 forever."""
     sessions = request.app[SESSIONS]
     _bearer(request, sessions.options.check_token, allow_expired=True)
     session = sessions.open.get(request.match_info["session_id"])
     if session is None or session.camera_id != request.match_info["camera_id"]:
         raise web.HTTPNotFound(text="no such session\n")
-    return web.json_response({"camera": session.camera_id})
+    state, reason = sessions.hub.upstream_state(session.camera_id, session.stream)
+    return web.json_response({"camera": session.camera_id, "state": state, "reason": reason})
 
 
 async def switch_session(request: web.Request) -> web.Response:

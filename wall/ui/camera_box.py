@@ -128,6 +128,8 @@ def camera_box(view: CameraViewJson, relay_url: str, translate: Translator) -> h
             data_relay=relay_url,
             data_label_connecting=t("camera.connecting"),
             data_label_lost=t("camera.lost"),
+            data_label_hevc=t("camera.hevc"),
+            data_label_cannot=t("camera.cannot"),
             data_label_urgent=t("alarm.urgent"),
             data_label_video=t("alarm.video"),
             data_label_no_camera=t("alarm.no_camera"),
