@@ -163,6 +163,14 @@ CASES = [
         ("wall_config.yaml:21: cameras -> groups -> 重点路口 -> 1: unknown camera 'gate-12'",),
     ),
     Case(
+        "unknown camera or tag kept warm",
+        (("map:\n", "relay:\n  keep_warm: {cameras: [XY-001, XY-404], tags: [无此标签]}\nmap:\n"),),
+        (
+            "wall_config.yaml:23: relay -> keep_warm -> cameras -> 1: unknown camera 'XY-404'",
+            "wall_config.yaml:23: relay -> keep_warm -> tags -> 0: no camera has the tag '无此标签'",
+        ),
+    ),
+    Case(
         "duplicate camera ids across inventory and config",
         (WITH_INVENTORY, (CAMERA, CAMERA.replace("XY-001", "XY-102"))),
         (

@@ -21,6 +21,7 @@ def cross_check(config: ConfigShape) -> list[Problem]:
         *_cameras_inside_map(config),
         *_camera_refs_known(config),
         *_autocapture_rules(config),
+        *_keep_warm_known(config),
         *control_checks(config),
     ]
 
@@ -123,6 +124,27 @@ def _camera_refs_known(config: ConfigShape) -> list[Problem]:
         for loc, camera_id in tile.camera_refs():
             if camera_id not in known:
                 problems.append((("tiles", index, *loc), f"unknown camera {camera_id!r}"))
+    return problems
+
+
+def _keep_warm_known(config: ConfigShape) -> list[Problem]:
+    """relay.keep_warm names known cameras, and its tags each choose at least one."""
+    spec = config.relay.keep_warm
+    if spec is None:
+        return []
+    known = config.camera_ids()
+    tags = {tag for camera in config.cameras.items for tag in camera.tags}
+    loc: Loc = ("relay", "keep_warm")
+    problems: list[Problem] = [
+        ((*loc, "cameras", i), f"unknown camera {camera_id!r}")
+        for i, camera_id in enumerate(spec.cameras)
+        if camera_id not in known
+    ]
+    problems += [
+        ((*loc, "tags", i), f"no camera has the tag {tag!r}")
+        for i, tag in enumerate(spec.tags)
+        if tag not in tags
+    ]
     return problems
 
 

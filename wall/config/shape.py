@@ -8,7 +8,7 @@ from typing import Protocol
 
 from wall.config.autocapture import AutocaptureSpec
 from wall.config.control import AlarmSpec, PresetSpec, TourSpec
-from wall.config.sections import CamerasConfig, MapSpec, WallSpec
+from wall.config.sections import CamerasConfig, MapSpec, RelaySpec, WallSpec
 from wall.config.tiles.base import TileConfig
 
 
@@ -29,5 +29,7 @@ class ConfigShape(Protocol):
     def alarms(self) -> AlarmSpec | None: ...
     @property
     def autocapture(self) -> AutocaptureSpec | None: ...
+    @property
+    def relay(self) -> RelaySpec: ...
     def camera_ids(self) -> set[str]: ...
     def camera_tiles(self) -> list[TileConfig]: ...
