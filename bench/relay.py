@@ -22,7 +22,9 @@ side is measured apart (``/proc/<pid>/stat`` for the relay, ``getrusage`` here).
    Baseline: the same sim source's packets decoded at once in-process (encoder +
    decoder only). Goal p95 < 100 ms, drift < 5 ms per 10 min.
 
-``python -m bench.relay [--quick] [--minutes 10] [--viewers 10,20,40] [--switches 20]``
+``python -m bench.relay [--quick] [--minutes 10] [--viewers 10,20,40] [--switches 20]``;
+``python -m bench.relay --transcode`` measures a transcoded stream's CPU instead
+(``bench/transcode.py``: H.265 → H.264 per watched stream, beside passthrough).
 Exits 0 only when every measurement is whole (else 1, saying what is missing).
 """
 
@@ -884,7 +886,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="only cProfile both relays at 40 viewers, 30 s"
     )
+    parser.add_argument(
+        "--transcode", action="store_true", help="only a transcoded stream's CPU (bench.transcode)"
+    )
     args = parser.parse_args(argv)
+    if args.transcode:
+        from bench.transcode import main as transcode_main
+
+        return transcode_main(["--markdown"] + (["--seconds", "10"] if args.quick else []))
     if args.minutes is None:
         args.minutes = 1.0 if args.quick else 10.0
     args.rounds = args.rounds or (2 if args.quick else 3)
