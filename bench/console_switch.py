@@ -11,8 +11,13 @@ relay's 10 s grace: warm). Baseline, the video alone: one wall tab's cell replac
 cell for another camera, built as camera.js builds it; floor = first frame - insertion.
 Not playing within 10 s: a failure, not a sample. Stages: the page's resource timing.
 
-``python -m bench.console_switch [--rounds 30] [--screens 0] [--quick] [--markdown]
-[--json PATH]``. Exits 0 only when every round played on every tab (else 1, saying
+``--rtsp`` (issue 17): real RTSP cameras that run all the time (GStreamer's RTSP server,
+shared media, GOP 2 s); rounds alternate a camera nobody pulls (cold: the RTSP
+handshake and its next keyframe) and one in ``relay.keep_warm`` (its GOP cached); no
+floor rounds.
+
+``python -m bench.console_switch [--rounds 30] [--screens 0] [--quick] [--rtsp]
+[--markdown] [--json PATH]``. Exits 0 only when every round played on every tab (else 1, saying
 what is missing).
 """
 
@@ -34,6 +39,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
+import av
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -44,8 +50,9 @@ from bench.report import markdown_table, run_reporting
 from core.localhost import free_port
 from data_feeds.redis_server import EmbeddedRedis
 from testkit.chromium import Chromium
-from testkit.citywall import RunningWall, start_wall, write_config
+from testkit.citywall import ROOT, RunningWall, start_wall, write_config
 from testkit.signin import sign_in
+from tests.rtsp import RtspServer
 
 GOAL_MS: Final = 500.0
 TIMEOUT_S: Final = 10.0  # a tab not playing by then: a failure, not a sample
@@ -142,11 +149,74 @@ class WallTab:
         sample.token, sample.whep = got["token"], got["whep"]
 
 
+def rtsp_config(stack: contextlib.ExitStack, workdir: Path) -> tuple[str, str]:
+    """Real RTSP cameras (GStreamer, shared media, 640×360 15 fps, GOP 2 s), RS-00 on the
+    wall, RS-01…RS-06 pulled by nobody (cold), RS-07…RS-12 in relay.keep_warm; the
+    config and the first camera."""
+    paths = [f"/cam{n:02d}" for n in range(13)]
+    camera = RtspServer(paths=paths, size="640x360", fps=15, gop=30)
+    camera.start()
+    stack.callback(camera.stop)
+    rows = [f"RS-{n:02d},测试路口{n},28.69,112.89,4306240010101,{camera.url(p)},{camera.url(p)},"
+            for n, p in enumerate(paths)]  # fmt: skip
+    inventory = workdir / "rtsp_cameras.csv"
+    inventory.write_text("id,name,lat,lon,grid,main,sub,tags\n" + "\n".join(rows) + "\n", "utf-8")
+    config = write_config(workdir / "console_switch.yaml", TILES.replace("XY-001", "RS-00"))
+    text = config.read_text("utf-8").replace(f"inventory: {ROOT / 'cameras.csv'}",
+                                             f"inventory: {inventory}")  # fmt: skip
+    # A real camera encodes all the time; GStreamer's shared media only while a client
+    # reads it: one reader per cold camera keeps it running (and out of the relay).
+    for n in range(1, 7):
+        stack.enter_context(KeepRunning(camera.url(paths[n])))
+    warm = ", ".join(WARM)
+    text = text.replace("  port: ${RELAY_PORT:-8889}",
+                        f"  port: ${{RELAY_PORT:-8889}}\n  keep_warm: {{cameras: [{warm}], "
+                        "streams: [main]}")  # fmt: skip
+    config.write_text(text, "utf-8")
+    return str(config), "RS-00"
+
+
+class KeepRunning(threading.Thread):
+    """Reads an RTSP camera until stopped, so its encoder keeps running."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.halt = url, threading.Event()
+
+    def __enter__(self) -> KeepRunning:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.halt.set()
+        self.join(10)
+
+    def run(self) -> None:
+        while not self.halt.is_set():
+            with (
+                contextlib.suppress(OSError, av.FFmpegError),
+                av.open(self.url, options={"rtsp_transport": "tcp"}, timeout=5) as src,
+            ):
+                for _packet in src.demux(video=0):
+                    if self.halt.is_set():
+                        return
+
+
+COLD: Final = tuple(f"RS-{n:02d}" for n in range(1, 7))
+WARM: Final = tuple(f"RS-{n:02d}" for n in range(7, 13))
+
+
 class Bench:
-    def __init__(self, stack: contextlib.ExitStack, workdir: Path, screens: int) -> None:
+    def __init__(
+        self, stack: contextlib.ExitStack, workdir: Path, screens: int, rtsp: bool = False
+    ) -> None:
         self.began = time.monotonic()
         self.workdir = workdir
-        config = str(write_config(workdir / "console_switch.yaml", TILES))
+        self.rtsp = rtsp
+        if rtsp:
+            config, first = rtsp_config(stack, workdir)
+        else:
+            config, first = str(write_config(workdir / "console_switch.yaml", TILES)), "XY-001"
         server = stack.enter_context(EmbeddedRedis())
         relay_port = free_port()
         env = {**os.environ, "REDIS_URL": server.url, "RELAY_PORT": str(relay_port)}
@@ -168,7 +238,7 @@ class Bench:
         for tab in self.tabs:
             sign_in(tab.driver, self.bases[tab.worker], "viewer", then="/wall/screen/1")
         for tab in self.tabs:
-            wait_for(f"tab {tab.index}: XY-001 not playing", partial(tab.playing, "XY-001"), 60)
+            wait_for(f"tab {tab.index}: {first} not playing", partial(tab.playing, first), 60)
             tab.driver.execute_script(js.RECORDER)
         sign_in(self.operator, self.bases["A"], "operator", then="/console")
         mini = '#console-mini [data-tile="main"] .cw-mini__cell'
@@ -232,7 +302,28 @@ class Bench:
         for tab, sample in pending:  # failures: read once more, for the partial times
             tab.read(sample)
 
+    def run_rtsp(self, rounds: int) -> list[Sample]:
+        """Cold (a camera nobody pulls: RTSP handshake + its next keyframe) and kept warm
+        (relay.keep_warm: its GOP cached) in turn; a cold camera comes back only after
+        the relay's grace, so it is cold again."""
+        self.progress("warm-up round (not counted)")
+        self.switch(0, WARM[0], "warm")
+        samples: list[Sample] = []
+        for n in range(1, rounds + 1):
+            time.sleep(PAUSE_S * 2)
+            kind = "cold" if n % 2 else "warm"
+            pool = COLD if kind == "cold" else WARM
+            camera = pool[(n // 2) % len(pool)]
+            done = self.switch(n, camera, kind)
+            samples += done
+            totals = ", ".join(f"{s.worker} {fmt(s.span('t0', 'played'))}" for s in done)
+            self.progress(f"round {n} {kind} {camera}: total {totals} ms")
+        self.notes = ["real RTSP cameras (GStreamer, GOP 2 s); warm = relay.keep_warm (main)"]
+        return samples
+
     def run(self, rounds: int) -> list[Sample]:
+        if self.rtsp:
+            return self.run_rtsp(rounds)
         self.progress("warm-up round (not counted)")
         self.switch(0, "XY-002", "cold")
         self.floor(0, self.tabs[0], "XY-003", "cold")
@@ -393,7 +484,8 @@ def gaps(samples: Sequence[Sample], bench: Bench, rounds: int) -> list[str]:
     """What the run could not measure: rounds without samples, tabs that did not play
     in time (a failure, not a sample), a child process that died under the run."""
     out = []
-    for what, wanted in (("switch", rounds * len(bench.tabs)), ("floor", rounds)):
+    wants = [("switch", rounds * len(bench.tabs))] + ([] if bench.rtsp else [("floor", rounds)])
+    for what, wanted in wants:
         taken = [s for s in samples if s.what == what]
         failed = sum(not s.ok for s in taken)
         if len(taken) < wanted or failed:
@@ -410,7 +502,7 @@ def run(args: argparse.Namespace) -> list[str]:
     with contextlib.ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="citywall-switch-"))
         stack.callback(shutil.rmtree, workdir, True)
-        bench = Bench(stack, workdir, args.screens)
+        bench = Bench(stack, workdir, args.screens, args.rtsp)
         bench.progress(f"up: relay, workers A and B, {len(bench.tabs)} wall tabs playing XY-001")
         samples = bench.run(args.rounds)
         missing = gaps(samples, bench, args.rounds)  # before the children stop
@@ -433,6 +525,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="console switches (30; --quick 8)")
     parser.add_argument("--screens", type=int, default=0, help="more wall tabs (0)")
     parser.add_argument("--quick", action="store_true", help="8 rounds")
+    parser.add_argument(
+        "--rtsp", action="store_true",
+        help="real RTSP cameras: cold vs kept warm (relay.keep_warm), no floor rounds",
+    )  # fmt: skip
     parser.add_argument("--markdown", action="store_true", help="also print the docs section")
     parser.add_argument("--json", metavar="PATH", help="also write every sample there")
     args = parser.parse_args(argv)
