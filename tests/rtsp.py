@@ -5,6 +5,9 @@ with RtspServer(paths=["/cam1"]) as server:
     ...
     server.kill()   # the camera dies
     server.start()  # and comes back on the same port
+
+A path may say what its camera sends, ``"/cam2=h265"`` or ``"/cam3=high-bframes"``
+(tests/rtsp_server.py); ``user`` and ``password`` make every path ask for them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import NoReturn
+from urllib.parse import quote
 
 from core.localhost import stop_process
 
@@ -25,7 +29,8 @@ SCRIPT = Path(__file__).with_name("rtsp_server.py")
 SYSTEM_PYTHON = os.environ.get("CITYWALL_GST_PYTHON", "/usr/bin/python3")
 PACKAGES = (
     "python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base "
-    "gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x"
+    "gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x "
+    "gstreamer1.0-plugins-bad"  # x265enc, for the H.265 camera
 )
 
 
@@ -39,19 +44,28 @@ class RtspServer:
         size: str = "640x360",
         fps: int = 15,
         log: Path | None = None,
+        gop: int = 30,
+        user: str | None = None,
+        password: str | None = None,
     ) -> None:
         self.port = port
         self.paths = list(paths)
         self.size = size
         self.fps = fps
+        self.gop = gop  # frames between keyframes
+        self.user = user
+        self.password = password
         self.log = log  # server stderr goes here (a temp file if None)
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr_path: Path | None = None
 
-    def url(self, path: str = "/cam1") -> str:
+    def url(self, path: str = "/cam1", user: str | None = None, password: str | None = None) -> str:
+        """The path's URL (``=KIND`` dropped), with ``user:password@`` when given."""
         if self.port is None:
             raise RuntimeError("RtspServer.url(): start() the server first")
-        return f"rtsp://127.0.0.1:{self.port}/{path.lstrip('/')}"
+        login = f"{quote(user, safe='')}:{quote(password or '', safe='')}@" if user else ""
+        mount = path.partition("=")[0].lstrip("/")
+        return f"rtsp://{login}127.0.0.1:{self.port}/{mount}"
 
     def start(self, timeout: float = 10.0) -> None:
         """Start and wait for READY; ``RuntimeError`` with the server's stderr otherwise."""
@@ -60,7 +74,9 @@ class RtspServer:
         args = [SYSTEM_PYTHON, str(SCRIPT), "--port", str(self.port or 0)]
         for path in self.paths:
             args += ["--path", path]
-        args += ["--size", self.size, "--fps", str(self.fps)]
+        args += ["--size", self.size, "--fps", str(self.fps), "--gop", str(self.gop)]
+        if self.user is not None:
+            args += ["--user", self.user, "--password", self.password or ""]
         if self.log is not None:
             self._stderr_path = self.log
         elif self._stderr_path is None:

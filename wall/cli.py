@@ -19,6 +19,7 @@ from wall.auth.passwords import hash_password
 from wall.cli_api import add_commands as add_api_commands
 from wall.cli_auth import add_commands as add_auth_commands
 from wall.cli_autocapture import add_commands as add_autocapture_commands
+from wall.cli_cameras import add_commands as add_cameras_commands
 from wall.cli_common import (
     NoRedisError,
     add_config_arg,
@@ -91,6 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_commands(commands)
     add_video_commands(commands)
+    add_cameras_commands(commands)
     add_auth_commands(commands)
     add_api_commands(commands)
     add_status_commands(commands)

@@ -155,7 +155,9 @@ class CameraHub:
                 break
         return [packet for index in range(start, len(history)) for packet in history[index]]
 
-    def upstream_state(self, camera_id: str, stream: StreamName) -> tuple[Status | None, str | None]:
+    def upstream_state(
+        self, camera_id: str, stream: StreamName
+    ) -> tuple[Status | None, str | None]:
         """The stream's state now (None while not pulled) and why it is offline."""
         upstream = self._upstreams.get((camera_id, stream))
         return (upstream.state, upstream.reason) if upstream else (None, None)

@@ -79,22 +79,8 @@ class RtspSource:
         )
 
     def _open(self) -> av.container.InputContainer:
-        options = {
-            "rtsp_transport": "tcp",  # UDP loses packets on busy networks; TCP does not
-            "timeout": str(round(self.timeout * 1_000_000)),  # socket I/O, microseconds
-            # Start at once: the SDP already says codec and size, no need to probe.
-            "probesize": "32",
-            "analyzeduration": "0",
-        }
-        # PyAV's own read timeout interrupts a blocked read. Measured (FFmpeg 8): after
-        # an interrupted or timed-out read the RTSP demuxer waits once more before it
-        # fails, so a stall surfaces after twice the read timeout; half of ``timeout``
-        # makes silence end the stream after about ``timeout`` seconds.
-        read_timeout = self.timeout / 2
         try:
-            return av.open(
-                self.url, "r", options=options, timeout=(self.open_timeout, read_timeout)
-            )
+            return open_rtsp(self.url, self.timeout, self.open_timeout)
         except (OSError, av.FFmpegError) as exc:
             raise SourceError(f"{redact(self.url)}: cannot connect: {_why(exc)}") from None
 
@@ -133,6 +119,26 @@ class RtspSource:
             raise SourceError(f"{name}: disconnected: {_why(exc)}") from None
         finally:
             container.close()
+
+
+def open_rtsp(url: str, timeout: float, open_timeout: float) -> av.container.InputContainer:
+    """The camera's RTSP session opened as the relay opens it (also for ``citywall cameras
+    check``, so that it judges what the relay will get). Raises FFmpeg's own error
+    (``OSError``, ``av.FFmpegError``), whose type tells a 401 from a refusal; never show
+    it whole: its message repeats the URL, password and all."""
+    options = {
+        "rtsp_transport": "tcp",  # UDP loses packets on busy networks; TCP does not
+        "timeout": str(round(timeout * 1_000_000)),  # socket I/O, microseconds
+        # Start at once: the SDP already says codec and size, no need to probe.
+        "probesize": "32",
+        "analyzeduration": "0",
+    }
+    # PyAV's own read timeout interrupts a blocked read. Measured (FFmpeg 8): after
+    # an interrupted or timed-out read the RTSP demuxer waits once more before it
+    # fails, so a stall surfaces after twice the read timeout; half of ``timeout``
+    # makes silence end the stream after about ``timeout`` seconds.
+    read_timeout = timeout / 2
+    return av.open(url, "r", options=options, timeout=(open_timeout, read_timeout))
 
 
 def _why(exc: BaseException) -> str:
