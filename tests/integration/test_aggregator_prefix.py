@@ -116,6 +116,7 @@ def test_every_key_is_declared_and_under_the_hall_prefix(redis_client: redis.Red
         "ontime_closure_rate": pytest.approx(1 / 3), "two_hour_rate": pytest.approx(1 / 2),
         "timely_dispatch_rate": pytest.approx(3 / 4), "rework_rate": pytest.approx(1 / 3),
         "mean_handle_minutes": pytest.approx(45), "checkins": 2,
+        "camera_online_rate": pytest.approx(1 / 2),  # one camera online, one offline
     }  # fmt: skip
     assert redis_client.get(HALL7.officers_online) == b"1"
     assert redis_client.get(HALL7.cameras_offline) == b"1"
