@@ -37,7 +37,9 @@ from data_feeds.case_details import Address, Description, Photos, Reporter
 SCHEMA_VERSION: Final = "2"  # what producers write
 SCHEMA_VERSIONS: Final = ("1", "2")  # what is read, on every stream
 
-Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+# An id (event, case, officer, camera…): 1-64 letters, digits or . _ : -, from a letter or digit.
+IDENT_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+Ident = Annotated[str, StringConstraints(pattern=IDENT_PATTERN)]
 GridCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=64)]

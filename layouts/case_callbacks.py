@@ -145,9 +145,7 @@ def register_case_callbacks(
 def _put(control: WallControl, selected: Any, camera_id: str, t: Translator) -> tuple[str, Any]:
     selected = selected or {}
     tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
-    cameras = list(control.view(tile_id).showing(control.now_ms()))
-    cameras[min(cell, len(cameras) - 1)] = camera_id
-    control.show(tile_id, cameras, current_name())
+    control.put_in_cell(tile_id, cell, camera_id, current_name())
     return t("console.done.show", camera=camera_id, tile=tile_id), no_update
 
 
@@ -172,8 +170,7 @@ def selected_camera(tile_ctx: TileContext, selected: Any) -> str | None:
     tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
     if control is None or not tile_id:
         return None
-    shown = control.showing(tile_id).cameras  # the alarm's camera while it holds the tile
-    return shown[min(cell, len(shown) - 1)] if shown else None
+    return control.camera_in_cell(tile_id, cell)
 
 
 def _register_report(app: Dash, tile_ctx: TileContext, reporter: CaseReporter | None) -> None:

@@ -153,15 +153,11 @@ class ConsoleActions:
     def _pick(
         self, control: WallControl, tile_id: str, cell: int, camera_id: str, who: str
     ) -> tuple[str, Any]:
-        view = control.view(tile_id)
-        cameras = list(view.showing(control.now_ms()))
-        cell = min(cell, len(cameras) - 1)
-        cameras[cell] = camera_id
-        control.show(tile_id, cameras, who)
+        cell, cells = control.put_in_cell(tile_id, cell, camera_id, who)
         # The next cell is selected: picking four cameras in a row fills a 2×2.
         return self.t("console.done.show", camera=camera_id, tile=tile_id), {
             "tile": tile_id,
-            "cell": (cell + 1) % len(cameras),
+            "cell": (cell + 1) % cells,
         }
 
     def _layout(
@@ -191,8 +187,9 @@ class ConsoleActions:
     ) -> str:
         if self.snapshots is None:
             return self.t("console.no_snapshots")
-        shown = control.showing(tile_id).cameras  # the alarm's camera while it holds the tile
-        camera_id = shown[min(cell, len(shown) - 1)]
+        camera_id = control.camera_in_cell(tile_id, cell)
+        if camera_id is None:
+            return self.t("console.select_tile")
         try:
             snap = self.snapshots.take(camera_id, who, (case_id or "").strip() or None)
         except (SnapshotError, ValueError) as exc:  # relay down, dead camera; bad case id
@@ -228,10 +225,9 @@ def _register_preview(app: Dash, tile_ctx: TileContext) -> None:
             selected = selected or {}
             tile_id, cell = str(selected.get("tile") or ""), int(selected.get("cell") or 0)
             try:
-                cameras = tile_ctx.control.showing(tile_id).cameras if tile_id else ()
+                camera_id = tile_ctx.control.camera_in_cell(tile_id, cell) if tile_id else None
             except PREVIEW_ERRORS:
-                cameras = ()
-            camera_id = cameras[min(cell, len(cameras) - 1)] if cameras else None
+                camera_id = None
         if camera_id is None or camera_id not in names or camera_id == shown:
             return no_update, no_update  # a new box would start a new session
         view = view_json(Showing((camera_id,), "sub"), names, "")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import redis
 
+from core import topics
+from core.keys import Keys
 from core.localhost import free_port, stop_process
 from data_feeds.events import Event
 from data_feeds.redis_server import EmbeddedRedis
@@ -68,6 +70,20 @@ class LiveStack:
 
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.redis.url)
+
+    def reset_wall(self) -> LiveStack:
+        """The wall back at its config (a test's switches, alarm, highlight undone), said
+        to every screen as an operator's change would be."""
+        keys = Keys()
+        client = self.client()
+        try:
+            client.delete(keys.wall_views, keys.wall_alarm, keys.wall_highlight)
+            client.xadd(
+                keys.updates, {topics.FIELD_TOPICS: topics.WALL, topics.FIELD_EARLIEST: "inf"}
+            )
+        finally:
+            client.close()
+        return self
 
     def write(self, events: list[Event]) -> None:
         client = self.client()

@@ -17,10 +17,11 @@ from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from core.outage import OUTAGE_ERRORS
-from wall.auth.gate import current_name, require
+from wall.auth.gate import current_name
 from wall.control.case_file import CaseFile
 from wall.control.case_report import CaseReporter, ReportForm
 from wall.control.store import ControlError
+from wall.route_guards import operators_with
 
 OpenCase = Callable[[str], CaseFile | None]
 
@@ -40,14 +41,10 @@ def install_case_routes(
     server: Flask, reporter: CaseReporter | None, open_case: OpenCase | None
 ) -> None:
     routes = Blueprint("cases", __name__)
-    only_operators = require("operator")
-
-    @routes.before_request
-    def _operators_with_redis() -> ResponseReturnValue | None:
-        denied = only_operators()
-        if denied is None and (reporter is None or open_case is None):
-            return jsonify(error="no Redis configured: cases cannot be read or reported"), 503
-        return denied
+    both = reporter if open_case is not None else None
+    routes.before_request(
+        operators_with(both, "no Redis configured: cases cannot be read or reported")
+    )
 
     @routes.post("/cases/report")
     def _report() -> ResponseReturnValue:

@@ -9,15 +9,15 @@ server; the gate has already answered 401 to anyone not signed in):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request, send_file
+from flask import Blueprint, Flask, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
 from core.outage import OUTAGE_ERRORS
-from wall.auth.gate import current_name, require
+from wall.auth.gate import current_name
 from wall.control.clips import Clip, ClipError, ClipStore, clip_url
+from wall.route_guards import operators_with, posted_fields
 
 LIST_COUNT = 50
 
@@ -28,24 +28,14 @@ def _described(clip: Clip) -> dict[str, Any]:
 
 def install_clip_routes(server: Flask, store: ClipStore | None) -> None:
     routes = Blueprint("clips", __name__)
-    only_operators = require("operator")
-
-    @routes.before_request
-    def _operators_with_a_store() -> ResponseReturnValue | None:
-        denied = only_operators()
-        if denied is None and store is None:
-            return jsonify(error="no Redis configured: clips are not kept"), 503
-        return denied
+    routes.before_request(operators_with(store, "no Redis configured: clips are not kept"))
 
     @routes.post("/clips")
     def _start() -> ResponseReturnValue:
         assert store is not None  # the blueprint's check
-        fields: Mapping[str, Any] = request.form
-        if request.is_json:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return jsonify(error="send camera (case_id, before_s) as a JSON object"), 400
-            fields = body
+        fields = posted_fields()
+        if fields is None:
+            return jsonify(error="send camera (case_id, before_s) as a JSON object"), 400
         camera, case_id = fields.get("camera"), fields.get("case_id")
         if not isinstance(camera, str) or not camera:
             return jsonify(error="camera is required"), 400

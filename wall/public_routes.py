@@ -11,7 +11,6 @@ than the grid.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -30,13 +29,13 @@ from data_feeds import catalog
 from data_feeds.approvals_published import published_since
 from data_feeds.case_record import CaseRecord, read_case
 from wall.config.models import WallConfigBase
+from wall.control.snapshots import CASE_ID_PATTERN
 from wall.i18n import Translator
 from wall.public_page import approvals_html, case_html, search_html
 from wall.ui.labels import grid_label
 
 PUBLIC_PREFIX: Final = "/public/"
 APPROVAL_DAYS: Final = 30
-CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
 
 def public_case(record: CaseRecord, t: Translator, zone: ZoneInfo) -> dict[str, Any]:
@@ -85,7 +84,7 @@ def install_public_routes(
         )
 
     def find(case_id: str) -> CaseRecord | None:
-        if client is None or not _is_case_id(case_id):
+        if client is None or not CASE_ID_PATTERN.fullmatch(case_id):
             return None
         return read_case(client, keys, case_id)
 
@@ -145,10 +144,6 @@ def install_public_routes(
         return page(approvals_html(t, title, found, APPROVAL_DAYS))
 
     server.register_blueprint(routes)
-
-
-def _is_case_id(value: str) -> bool:
-    return re.fullmatch(CASE_ID, value) is not None
 
 
 def _local(ms: int, zone: ZoneInfo) -> str:

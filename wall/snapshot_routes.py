@@ -7,14 +7,14 @@ server; the gate has already refused anyone not signed in):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request, send_file
+from flask import Blueprint, Flask, jsonify, send_file
 from flask.typing import ResponseReturnValue
 
-from wall.auth.gate import current_name, require
+from wall.auth.gate import current_name
 from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore, snapshot_url
+from wall.route_guards import operators_with, posted_fields
 
 LIST_COUNT = 50
 
@@ -25,24 +25,14 @@ def _described(snapshot: Snapshot) -> dict[str, Any]:
 
 def install_snapshot_routes(server: Flask, store: SnapshotStore | None) -> None:
     routes = Blueprint("snapshots", __name__)
-    only_operators = require("operator")
-
-    @routes.before_request
-    def _operators_with_a_store() -> ResponseReturnValue | None:
-        denied = only_operators()
-        if denied is None and store is None:
-            return jsonify(error="no Redis configured: snapshots are not kept"), 503
-        return denied
+    routes.before_request(operators_with(store, "no Redis configured: snapshots are not kept"))
 
     @routes.post("/snapshots")
     def _take() -> ResponseReturnValue:
         assert store is not None  # the blueprint's check
-        fields: Mapping[str, Any] = request.form
-        if request.is_json:
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
-                return jsonify(error="send camera (and case_id) as a JSON object"), 400
-            fields = body
+        fields = posted_fields()
+        if fields is None:
+            return jsonify(error="send camera (and case_id) as a JSON object"), 400
         camera = fields.get("camera")
         case_id = fields.get("case_id")
         if not isinstance(camera, str) or not camera:

@@ -35,6 +35,7 @@ import av
 from aiohttp import web
 
 from streams.packets import CLOCK_RATE, EncodedPacket, StreamName
+from streams.relay.guard import json_error, token_refusal
 from streams.relay.hub import CameraHub
 from streams.relay.snapshot import snapshot_stream as clip_stream
 from streams.sources.annexb import NAL_PPS, NAL_SPS, join_nals, nal_type, split_nals
@@ -245,10 +246,6 @@ def remux_mp4(packets: Sequence[EncodedPacket]) -> bytes:
 CLIPS = web.AppKey("clips", ClipStore)
 
 
-def _error(status: int, message: str, **extra: str) -> web.Response:
-    return web.json_response({"error": message, **extra}, status=status)
-
-
 def _number(body: dict[str, Any], name: str, default: float, low: float, high: float) -> float:
     value = body.get(name, default)
     number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -278,21 +275,17 @@ def add_clip_routes(
 
     def refuse(request: web.Request, clip_id: str | None) -> web.Response | None:
         camera_id = request.match_info["camera_id"]
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not check(token.strip(), camera_id):
-            return web.json_response(
-                {"error": "a valid clip token for this camera is required"},
-                status=401,
-                headers={"WWW-Authenticate": 'Bearer realm="citywall-relay"'},
-            )
+        refused = token_refusal(request, check, "clip")
+        if refused is not None:
+            return refused
         if clip_stream(hub, camera_id) is None:
-            return _error(404, f"no camera {camera_id!r}")
+            return json_error(404, f"no camera {camera_id!r}")
         recorder = clips.get(clip_id) if clip_id is not None else None
         if recorder is not None and recorder.camera_id == camera_id:
             return None  # a recording held here is answered here, whoever owns it now
         if (owner := owner_elsewhere(camera_id)) is not None:
-            return _error(421, f"camera {camera_id!r} is relayed by {owner}", owner=owner)
-        return None if clip_id is None else _error(404, f"no recording {clip_id!r}")
+            return json_error(421, f"camera {camera_id!r} is relayed by {owner}", owner=owner)
+        return None if clip_id is None else json_error(404, f"no recording {clip_id!r}")
 
     async def start(request: web.Request) -> web.Response:
         camera_id = request.match_info["camera_id"]
@@ -302,15 +295,15 @@ def add_clip_routes(
         try:
             before_s, max_s = await _read_body(request)
         except (ValueError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
-            return _error(400, str(exc))
+            return json_error(400, str(exc))
         stream = clip_stream(hub, camera_id)
         assert stream is not None  # refuse() answered 404 otherwise
         if len(clips) >= MAX_RECORDINGS:
-            return _error(429, f"{MAX_RECORDINGS} recordings are held on this relay already")
+            return json_error(429, f"{MAX_RECORDINGS} recordings are held on this relay already")
         try:
             recorder = clips.start(camera_id, stream, min(before_s, max_s), max_s)
         except RuntimeError as exc:  # the hub is closing
-            return _error(503, f"camera {camera_id}: {exc}")
+            return json_error(503, f"camera {camera_id}: {exc}")
         if not recorder.packets:  # a cold camera: its first keyframe dates the clip
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(first_packet_wait_s):
@@ -328,7 +321,7 @@ def add_clip_routes(
         refused = refuse(request, clip_id)
         recorder = clips.get(clip_id)
         if refused is not None or recorder is None:
-            return refused or _error(404, f"no recording {clip_id!r}")
+            return refused or json_error(404, f"no recording {clip_id!r}")
         return web.json_response({
             "id": recorder.id, "camera_id": recorder.camera_id, "stream": recorder.stream,
             "recording": recorder.ended is None, "seconds": round(recorder.seconds, 3),
@@ -340,14 +333,14 @@ def add_clip_routes(
         refused = refuse(request, clip_id)
         recorder = clips.take(clip_id) if refused is None else None
         if refused is not None or recorder is None:
-            return refused or _error(404, f"no recording {clip_id!r}")
+            return refused or json_error(404, f"no recording {clip_id!r}")
         if not recorder.packets:
-            return _error(503, f"camera {recorder.camera_id} sent no picture for this clip")
+            return json_error(503, f"camera {recorder.camera_id} sent no picture for this clip")
         try:
             mp4 = await asyncio.to_thread(remux_mp4, recorder.packets)
         except (ValueError, av.FFmpegError) as exc:  # the same packets would fail again
             log.exception("clip %s of %s: remux failed", recorder.id, recorder.camera_id)
-            return _error(503, f"camera {recorder.camera_id}: cannot write the clip: {exc}")
+            return json_error(503, f"camera {recorder.camera_id}: cannot write the clip: {exc}")
         seconds = clip_seconds(recorder.packets)
         log.info("clip %s of %s/%s: %.1f s, %d bytes (%s)", recorder.id, recorder.camera_id,
                  recorder.stream, seconds, len(mp4), recorder.ended)  # fmt: skip

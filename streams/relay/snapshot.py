@@ -27,6 +27,7 @@ from aiohttp import web
 from PIL import Image
 
 from streams.packets import EncodedPacket, StreamName
+from streams.relay.guard import json_error, token_refusal
 from streams.relay.hub import CameraHub
 
 log = logging.getLogger(__name__)
@@ -142,10 +143,6 @@ async def take_snapshot(
     return jpeg, captured_ms
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
 def snapshot_handler(
     hub: CameraHub,
     check: SnapshotCheck,
@@ -154,15 +151,11 @@ def snapshot_handler(
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def get_snapshot(request: web.Request) -> web.Response:
         camera_id = request.match_info["camera_id"]
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not check(token.strip(), camera_id):
-            return web.json_response(
-                {"error": "a valid snapshot token for this camera is required"},
-                status=401,
-                headers={"WWW-Authenticate": 'Bearer realm="citywall-relay"'},
-            )
+        refused = token_refusal(request, check, "snapshot")
+        if refused is not None:
+            return refused
         if snapshot_stream(hub, camera_id) is None:
-            return _error(404, f"no camera {camera_id!r}")
+            return json_error(404, f"no camera {camera_id!r}")
         owner = owner_elsewhere(camera_id)
         if owner is not None:  # its upstream is on that node, not here
             return web.json_response(
@@ -173,7 +166,7 @@ def snapshot_handler(
             jpeg, captured_ms = await take_snapshot(hub, camera_id, wait_s)
         except NoPictureError as exc:
             log.warning("snapshot refused: %s", exc)
-            return _error(503, str(exc))
+            return json_error(503, str(exc))
         took_ms = round((time.monotonic() - started) * 1000)
         log.info("snapshot of %s: %d bytes in %d ms", camera_id, len(jpeg), took_ms)
         headers = {

@@ -58,10 +58,7 @@ def desk_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
 @pytest.fixture
 def stack(desk_stack: LiveStack) -> LiveStack:
     """The module's stack with the wall back at its config (a test's changes undone)."""
-    client = desk_stack.client()
-    client.delete("citywall:wall:views", "citywall:wall:highlight")
-    client.xadd("citywall:updates", {"topics": "wall", "earliest": "inf"})
-    return desk_stack
+    return desk_stack.reset_wall()
 
 
 def story(case_id: str, minutes_ago: float = 90) -> CaseStory:

@@ -54,10 +54,7 @@ def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStac
 @pytest.fixture
 def stack(console_stack: LiveStack) -> LiveStack:
     """The module's stack with the wall back at its config (a test's changes undone)."""
-    client = console_stack.client()
-    client.delete("citywall:wall:views", "citywall:wall:alarm")
-    client.xadd("citywall:updates", {"topics": "wall", "earliest": "inf"})
-    return console_stack
+    return console_stack.reset_wall()
 
 
 def read(driver: WebDriver, script: str) -> object:

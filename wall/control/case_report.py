@@ -20,7 +20,7 @@ import redis
 from pydantic import ValidationError
 
 from core.keys import Keys
-from data_feeds.events import CaseEvent, Ident, validation_reason
+from data_feeds.events import IDENT_PATTERN, CaseEvent, Ident, validation_reason
 from data_feeds.writer import EventWriter
 from wall.auth.audit import AuditLog
 from wall.config.models import WallConfigBase
@@ -28,7 +28,6 @@ from wall.control.alarms import distance_m
 from wall.control.snapshots import Snapshot, SnapshotError, SnapshotStore
 from wall.control.store import ControlError
 
-_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")  # data_feeds.events.Ident
 MAX_DISTANCE_M = 5_000.0  # a clicked location this far from every camera is a mistake
 
 
@@ -113,7 +112,7 @@ class CaseReporter:
             "channel": "camera",
             "note": f"视频巡逻上报 camera {camera.id}",
         }
-        if _IDENT.fullmatch(by):
+        if re.fullmatch(IDENT_PATTERN, by):  # an id, as the event's officer field takes
             fields["officer"] = by  # who reported it, on the case's timeline
         try:
             return CaseEvent.model_validate(fields)

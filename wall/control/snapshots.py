@@ -34,12 +34,13 @@ import redis
 from core.keys import Keys
 from core.relay_nodes import NodeView
 from core.tokens import sign_snapshot_token
+from data_feeds.events import IDENT_PATTERN
 from wall.auth.audit import AuditLog
 from wall.config.models import CAMERA_ID_PATTERN, WallConfigBase
 from wall.control.evidence import EvidenceIndex
 from wall.control.snapshot_caption import caption_jpeg
 
-CASE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+CASE_ID_PATTERN = re.compile(IDENT_PATTERN)  # a case id as every event carries it
 SNAPSHOT_ID_PATTERN = re.compile(r"^(\d{8})-\d{6}-\d{3}-[0-9a-f]{6}$")
 FETCH_TIMEOUT_S = 15.0  # the relay waits up to 5 s for a cold camera, then decodes
 MAX_JPEG_BYTES = 50 * 1024 * 1024

@@ -89,6 +89,21 @@ class WallControl:
         return showing(self.view(tile_id), self.alarm(), self._holders[tile_id].stream_for,
                        self.now_ms())  # fmt: skip
 
+    def camera_in_cell(self, tile_id: str, cell: int) -> str | None:
+        """The camera a cell shows now (the alarm's while it holds the tile); the last
+        cell's for a cell past the end; None for a tile showing nothing."""
+        shown = self.showing(tile_id).cameras
+        return shown[min(cell, len(shown) - 1)] if shown else None
+
+    def put_in_cell(self, tile_id: str, cell: int, camera_id: str, by: str) -> tuple[int, int]:
+        """Show ``camera_id`` in one cell of the tile (the last for a cell past the end),
+        the others as they are; (the cell it went to, the tile's cells)."""
+        cameras = list(self.view(tile_id).showing(self.now_ms()))
+        cell = min(cell, len(cameras) - 1)
+        cameras[cell] = camera_id
+        self.show(tile_id, cameras, by)
+        return cell, len(cameras)
+
     def tours(self) -> dict[str, TourSpec]:
         """The config's tours, then the console's (which may not reuse a config name)."""
         tours = {
